@@ -1,0 +1,146 @@
+namespace AsgiBridge;
+
+/// <summary>
+/// The ASGI connection scope. Readable as a dictionary with the ASGI key names (<c>scope["path"]</c>) and through
+/// typed properties for the hot keys (<see cref="Path"/>), which cost no boxing or parsing. A new scope is
+/// created for every request, so an application may keep it or change it (middleware sets <see cref="RootPath"/>).
+/// </summary>
+public sealed class AsgiScope : AsgiDictionary
+{
+    private static readonly string[] s_keys =
+    [
+        "type", "asgi", "http_version", "method", "scheme", "path", "raw_path", "query_string", "root_path",
+        "headers", "client", "server", "subprotocols", "state", "extensions",
+    ];
+
+    private IDictionary<string, object?>? _asgi;
+    private IDictionary<string, object?>? _extensions;
+
+    /// <summary>Creates a scope of the given type.</summary>
+    /// <param name="type"><c>"http"</c>, <c>"websocket"</c> or <c>"lifespan"</c>.</param>
+    public AsgiScope(string type) => Type = type;
+
+    /// <summary>The ASGI version of this server's contract: <c>3.0</c>.</summary>
+    public const string AsgiVersion = "3.0";
+
+    /// <summary>The ASGI HTTP/WebSocket message-format version the server implements.</summary>
+    public const string SpecVersion = "2.4";
+
+    /// <summary><c>type</c>: <c>"http"</c>, <c>"websocket"</c> or <c>"lifespan"</c>.</summary>
+    public string Type { get; set; }
+
+    /// <summary><c>http_version</c>: <c>"1.0"</c>, <c>"1.1"</c> or <c>"2"</c>.</summary>
+    public string HttpVersion { get; set; } = "1.1";
+
+    /// <summary><c>method</c>: the request method, upper case as received.</summary>
+    public string Method { get; set; } = "GET";
+
+    /// <summary><c>scheme</c>: <c>"http"</c>, <c>"https"</c>, <c>"ws"</c> or <c>"wss"</c>.</summary>
+    public string Scheme { get; set; } = "http";
+
+    /// <summary><c>path</c>: the percent-decoded path, as UTF-8 text.</summary>
+    public string Path { get; set; } = "/";
+
+    /// <summary><c>raw_path</c>: the path bytes of the request target as received.</summary>
+    public ReadOnlyMemory<byte> RawPath { get; set; }
+
+    /// <summary><c>query_string</c>: the bytes after <c>?</c>, still percent-encoded.</summary>
+    public ReadOnlyMemory<byte> QueryString { get; set; }
+
+    /// <summary><c>root_path</c>: the mount point of the application. Defaults to the configured root path.</summary>
+    public string RootPath { get; set; } = "";
+
+    /// <summary><c>headers</c>: the request headers in wire order, names lower-cased, duplicates kept.</summary>
+    public IReadOnlyList<AsgiHeader> Headers { get; set; } = [];
+
+    /// <summary><c>client</c>: the remote host and port, or null when unknown (unix sockets).</summary>
+    public AsgiEndpoint? Client { get; set; }
+
+    /// <summary><c>server</c>: the local host and port, or the socket path on a unix socket.</summary>
+    public AsgiEndpoint? Server { get; set; }
+
+    /// <summary><c>subprotocols</c>: the subprotocols a WebSocket client offered; null for other scope types.</summary>
+    public IReadOnlyList<string>? Subprotocols { get; set; }
+
+    /// <summary><c>state</c>: a shallow copy of the state the application filled during lifespan startup.</summary>
+    public IDictionary<string, object?>? State { get; set; }
+
+    /// <summary><c>asgi</c>: <c>{"version": "3.0", "spec_version": "2.4"}</c>.</summary>
+    public IDictionary<string, object?> Asgi
+    {
+        get => _asgi ??= new Dictionary<string, object?>(StringComparer.Ordinal) { ["version"] = AsgiVersion, ["spec_version"] = SpecVersion };
+        set => _asgi = value;
+    }
+
+    /// <summary><c>extensions</c>: the ASGI extensions this server supports for this scope.</summary>
+    public IDictionary<string, object?> Extensions
+    {
+        get => _extensions ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        set => _extensions = value;
+    }
+
+    /// <summary>Returns the first request header named <paramref name="name"/> (lower-case ASCII), or null.</summary>
+    /// <param name="name">The lower-case header name, e.g. <c>"content-type"u8</c>.</param>
+    /// <returns>The value bytes, or null when the header is absent.</returns>
+    public ReadOnlyMemory<byte>? GetHeader(ReadOnlySpan<byte> name)
+    {
+        foreach (var header in Headers)
+        {
+            if (header.Name.Span.SequenceEqual(name))
+            {
+                return header.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private protected override string[] KnownKeys => s_keys;
+
+    private protected override bool TryGetKnown(string key, out object? value)
+    {
+        switch (key)
+        {
+            case "type": value = Type; return true;
+            case "asgi": value = Asgi; return true;
+            case "http_version" when Type != "lifespan": value = HttpVersion; return true;
+            case "method" when Type == "http": value = Method; return true;
+            case "scheme" when Type != "lifespan": value = Scheme; return true;
+            case "path" when Type != "lifespan": value = Path; return true;
+            case "raw_path" when Type != "lifespan": value = RawPath; return true;
+            case "query_string" when Type != "lifespan": value = QueryString; return true;
+            case "root_path" when Type != "lifespan": value = RootPath; return true;
+            case "headers" when Type != "lifespan": value = Headers; return true;
+            case "client" when Type != "lifespan": value = Client; return true;
+            case "server" when Type != "lifespan": value = Server; return true;
+            case "subprotocols" when Subprotocols is not null: value = Subprotocols; return true;
+            case "state" when State is not null: value = State; return true;
+            case "extensions": value = Extensions; return true;
+            default: value = null; return false;
+        }
+    }
+
+    private protected override bool TrySetKnown(string key, object? value)
+    {
+        const string Scope = "scope";
+        switch (key)
+        {
+            case "type": Type = AsgiValues.ToNullableString(value, Scope, key) ?? throw new AsgiProtocolException("scope: key 'type' cannot be null."); return true;
+            case "http_version": HttpVersion = AsgiValues.ToNullableString(value, Scope, key) ?? "1.1"; return true;
+            case "method": Method = AsgiValues.ToNullableString(value, Scope, key) ?? "GET"; return true;
+            case "scheme": Scheme = AsgiValues.ToNullableString(value, Scope, key) ?? "http"; return true;
+            case "path": Path = AsgiValues.ToNullableString(value, Scope, key) ?? "/"; return true;
+            case "raw_path": RawPath = AsgiValues.ToBytes(value, Scope, key); return true;
+            case "query_string": QueryString = AsgiValues.ToBytes(value, Scope, key); return true;
+            case "root_path": RootPath = AsgiValues.ToNullableString(value, Scope, key) ?? ""; return true;
+            case "headers": Headers = AsgiValues.ToHeaders(value, Scope, key); return true;
+            case "client": Client = value as AsgiEndpoint ?? (value is null ? null : throw new AsgiProtocolException("scope: key 'client' must be an AsgiEndpoint or null.")); return true;
+            case "server": Server = value as AsgiEndpoint ?? (value is null ? null : throw new AsgiProtocolException("scope: key 'server' must be an AsgiEndpoint or null.")); return true;
+            case "subprotocols": Subprotocols = value as IReadOnlyList<string> ?? (value is null ? null : throw new AsgiProtocolException("scope: key 'subprotocols' must be a list of strings.")); return true;
+            case "state": State = value as IDictionary<string, object?> ?? (value is null ? null : throw new AsgiProtocolException("scope: key 'state' must be a dictionary.")); return true;
+            case "asgi": _asgi = value as IDictionary<string, object?> ?? throw new AsgiProtocolException("scope: key 'asgi' must be a dictionary."); return true;
+            case "extensions": _extensions = value as IDictionary<string, object?> ?? throw new AsgiProtocolException("scope: key 'extensions' must be a dictionary."); return true;
+            default: return false;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace AsgiBridge.Diagnostics;
+
+/// <summary>Every log message of the protocol layer, source-generated so disabled levels cost nothing.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Error, "Exception in ASGI application while handling \"{Method} {Path}\" (before the response started; answered 500).")]
+    public static partial void AppFailedBeforeResponse(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Error, "Exception in ASGI application while handling \"{Method} {Path}\" after the response started; the connection was closed.")]
+    public static partial void AppFailedAfterResponse(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Error, "ASGI application returned without starting a response for \"{Method} {Path}\"; answered 500.")]
+    public static partial void AppReturnedWithoutResponse(ILogger logger, string method, string path);
+
+    [LoggerMessage(4, LogLevel.Error, "ASGI application returned before completing the response for \"{Method} {Path}\"; the connection was closed.")]
+    public static partial void AppReturnedIncompleteResponse(ILogger logger, string method, string path);
+
+    [LoggerMessage(5, LogLevel.Debug, "Connection {ConnectionId}: bad request, answered {Status}: {Reason}.")]
+    public static partial void BadRequest(ILogger logger, string connectionId, int status, string reason);
+
+    [LoggerMessage(6, LogLevel.Debug, "Connection {ConnectionId}: the connection ended unexpectedly.")]
+    public static partial void ConnectionError(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Warning, "Response for \"{Method} {Path}\" declared content-length {Declared} but the application sent {Sent} bytes; the connection was closed.")]
+    public static partial void ContentLengthShort(ILogger logger, string method, string path, long declared, long sent);
+
+    [LoggerMessage(8, LogLevel.Information, "AsgiBridge serving {Endpoint}.")]
+    public static partial void Serving(ILogger logger, string endpoint);
+}

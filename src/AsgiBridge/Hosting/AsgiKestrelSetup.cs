@@ -1,0 +1,94 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace AsgiBridge.Hosting;
+
+/// <summary>
+/// Puts the ASGI handler on Kestrel's endpoints. Two traps shape it (shared/kestrel-notes.md): endpoint defaults
+/// run before an endpoint's own <c>UseHttps()</c>, so a handler added there would read raw TLS; and any
+/// <c>Listen*</c> call makes Kestrel ignore <c>--urls</c>. So the <c>urls</c> setting is turned into our own
+/// <c>Listen*</c> calls (TLS first, then the handler), and the endpoint defaults add a middleware that decides
+/// when Kestrel binds: pass through on endpoints that placed the handler themselves, else serve ASGI.
+/// </summary>
+internal sealed class AsgiKestrelSetup : IConfigureOptions<KestrelServerOptions>
+{
+    private readonly IConfiguration _configuration;
+
+    public AsgiKestrelSetup(IConfiguration configuration) => _configuration = configuration;
+
+    public void Configure(KestrelServerOptions options)
+    {
+        options.ConfigureEndpointDefaults(listenOptions =>
+            listenOptions.Use(next => AsgiListenOptionsExtensions.IsPlaced(listenOptions)
+                ? next
+                : AsgiListenOptionsExtensions.CreateHandler(listenOptions.ApplicationServices, app: null).OnConnectedAsync));
+
+        var urls = _configuration[WebHostDefaultsUrlsKey];
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            return;
+        }
+
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            Bind(options, url);
+        }
+    }
+
+    private const string WebHostDefaultsUrlsKey = "urls";
+
+    private static void Bind(KestrelServerOptions options, string url)
+    {
+        BindingAddress address;
+        try
+        {
+            address = BindingAddress.Parse(url);
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidOperationException($"Invalid address '{url}' in urls: {ex.Message}", ex);
+        }
+
+        var https = string.Equals(address.Scheme, "https", StringComparison.OrdinalIgnoreCase);
+        if (!https && !string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Invalid address '{url}' in urls: the scheme must be http or https.");
+        }
+
+        void Configure(ListenOptions listenOptions)
+        {
+            if (https)
+            {
+                listenOptions.UseHttps();
+            }
+
+            listenOptions.UseAsgi();
+        }
+
+        if (address.IsUnixPipe)
+        {
+            options.ListenUnixSocket(address.UnixPipePath, Configure);
+        }
+        else if (string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            options.ListenLocalhost(address.Port, Configure);
+        }
+        else if (address.Host is "*" or "+")
+        {
+            options.ListenAnyIP(address.Port, Configure);
+        }
+        else if (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip))
+        {
+            options.Listen(ip, address.Port, Configure);
+        }
+        else
+        {
+            // Like Kestrel: a host name other than localhost binds every interface.
+            options.ListenAnyIP(address.Port, Configure);
+        }
+    }
+}

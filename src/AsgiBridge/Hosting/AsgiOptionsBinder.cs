@@ -1,0 +1,68 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace AsgiBridge.Hosting;
+
+/// <summary>
+/// Binds the <c>Asgi</c> section by hand rather than with ConfigurationBinder, for two reasons: a duration
+/// written as a plain number means seconds (uvicorn's spelling; the default TimeSpan converter would read
+/// <c>5</c> as five days), and a misspelt or malformed setting must stop the host with a message naming it.
+/// </summary>
+internal static class AsgiOptionsBinder
+{
+    public static void Bind(IConfigurationSection section, AsgiServerOptions options)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            var value = child.Value;
+            if (value is null)
+            {
+                throw Invalid(child, "a value (not a section)");
+            }
+
+            switch (child.Key.ToUpperInvariant())
+            {
+                case "TIMEOUTKEEPALIVE": options.TimeoutKeepAlive = ParseDuration(child); break;
+                case "TIMEOUTREQUESTHEADERS": options.TimeoutRequestHeaders = ParseDuration(child); break;
+                case "MAXREQUESTLINESIZE": options.MaxRequestLineSize = ParseInt(child); break;
+                case "MAXREQUESTHEADERSSIZE": options.MaxRequestHeadersSize = ParseInt(child); break;
+                case "MAXREQUESTHEADERCOUNT": options.MaxRequestHeaderCount = ParseInt(child); break;
+                case "MAXREQUESTBODYSIZE": options.MaxRequestBodySize = string.IsNullOrEmpty(value) || value.Equals("null", StringComparison.OrdinalIgnoreCase) ? null : ParseLong(child); break;
+                case "SERVERHEADER": options.ServerHeader = ParseBool(child); break;
+                case "DATEHEADER": options.DateHeader = ParseBool(child); break;
+                case "ROOTPATH": options.RootPath = value; break;
+                default:
+                    throw new InvalidOperationException($"Unknown setting '{child.Path}'. Known settings are listed in docs/configuration.md.");
+            }
+        }
+    }
+
+    /// <summary>Seconds (<c>5</c>, <c>0.5</c>) or a TimeSpan (<c>00:00:05</c>).</summary>
+    private static TimeSpan ParseDuration(IConfigurationSection setting)
+    {
+        var value = setting.Value!.Trim();
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        if (value.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span))
+        {
+            return span;
+        }
+
+        throw Invalid(setting, "a duration in seconds (5, 0.5) or hh:mm:ss");
+    }
+
+    private static int ParseInt(IConfigurationSection setting) =>
+        int.TryParse(setting.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(setting, "an integer");
+
+    private static long ParseLong(IConfigurationSection setting) =>
+        long.TryParse(setting.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(setting, "an integer or null");
+
+    private static bool ParseBool(IConfigurationSection setting) =>
+        bool.TryParse(setting.Value, out var flag) ? flag : throw Invalid(setting, "true or false");
+
+    private static InvalidOperationException Invalid(IConfigurationSection setting, string expected) =>
+        new($"Invalid setting '{setting.Path}' = '{setting.Value}': expected {expected}.");
+}

@@ -1,0 +1,49 @@
+namespace AsgiBridge;
+
+/// <summary>
+/// Settings of the AsgiBridge protocol layer, bound from the configuration section <c>Asgi</c>
+/// (appsettings.json, environment variables <c>Asgi__Name</c>, command line <c>--Asgi:Name=value</c>) and
+/// validated when the host starts. Names follow uvicorn's settings where uvicorn has one.
+/// Durations are written in seconds (<c>5</c>, <c>0.5</c>) or as <c>hh:mm:ss</c>.
+/// </summary>
+public sealed class AsgiServerOptions
+{
+    /// <summary>The configuration section the options are bound from: <c>Asgi</c>.</summary>
+    public const string SectionName = "Asgi";
+
+    /// <summary>
+    /// How long an idle keep-alive connection (or a new connection that has sent nothing) is kept open waiting
+    /// for the next request. Defaults to 5 seconds (uvicorn's <c>--timeout-keep-alive</c>).
+    /// </summary>
+    public TimeSpan TimeoutKeepAlive { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a client has, from the first byte of a request, to send the whole header block; also the longest
+    /// a request body may stall. Defaults to 30 seconds. The clock is not reset by each byte received.
+    /// </summary>
+    public TimeSpan TimeoutRequestHeaders { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest request line accepted, in bytes, CRLF excluded; longer gets 414. Defaults to 8192.</summary>
+    public int MaxRequestLineSize { get; set; } = 8 * 1024;
+
+    /// <summary>The largest header block accepted, in bytes; larger gets 431. Defaults to 32768.</summary>
+    public int MaxRequestHeadersSize { get; set; } = 32 * 1024;
+
+    /// <summary>The most header fields accepted; more gets 431. Defaults to 100.</summary>
+    public int MaxRequestHeaderCount { get; set; } = 100;
+
+    /// <summary>
+    /// The largest request body accepted, in bytes; larger gets 413. Null means no limit.
+    /// Defaults to 30,000,000 (Kestrel's default).
+    /// </summary>
+    public long? MaxRequestBodySize { get; set; } = 30_000_000;
+
+    /// <summary>Whether responses get a <c>server: asgibridge</c> header. Defaults to true.</summary>
+    public bool ServerHeader { get; set; } = true;
+
+    /// <summary>Whether responses get a <c>date</c> header. Defaults to true.</summary>
+    public bool DateHeader { get; set; } = true;
+
+    /// <summary>The <c>root_path</c> given to the application, for apps mounted below a path. Defaults to empty.</summary>
+    public string RootPath { get; set; } = "";
+}

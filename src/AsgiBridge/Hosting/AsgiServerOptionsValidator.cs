@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace AsgiBridge.Hosting;
+
+/// <summary>Checks the settings when the host starts; every message names the setting as it is configured.</summary>
+internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AsgiServerOptions options)
+    {
+        var errors = new List<string>();
+        void Require(bool condition, string setting, string rule, object? value)
+        {
+            if (!condition)
+            {
+                errors.Add($"Asgi:{setting} must be {rule} (got {value}).");
+            }
+        }
+
+        Require(options.TimeoutKeepAlive > TimeSpan.Zero && options.TimeoutKeepAlive <= TimeSpan.FromDays(1), nameof(options.TimeoutKeepAlive), "between 0 and 1 day, exclusive of 0", options.TimeoutKeepAlive);
+        Require(options.TimeoutRequestHeaders > TimeSpan.Zero && options.TimeoutRequestHeaders <= TimeSpan.FromDays(1), nameof(options.TimeoutRequestHeaders), "between 0 and 1 day, exclusive of 0", options.TimeoutRequestHeaders);
+        Require(options.MaxRequestLineSize is >= 16 and <= 1024 * 1024, nameof(options.MaxRequestLineSize), "between 16 and 1048576 bytes", options.MaxRequestLineSize);
+        Require(options.MaxRequestHeadersSize is >= 64 and <= 16 * 1024 * 1024, nameof(options.MaxRequestHeadersSize), "between 64 and 16777216 bytes", options.MaxRequestHeadersSize);
+        Require(options.MaxRequestHeaderCount is >= 1 and <= 10_000, nameof(options.MaxRequestHeaderCount), "between 1 and 10000", options.MaxRequestHeaderCount);
+        Require(options.MaxRequestBodySize is null or >= 0, nameof(options.MaxRequestBodySize), "null or a non-negative number of bytes", options.MaxRequestBodySize);
+        Require(options.RootPath.Length == 0 || (options.RootPath[0] == '/' && options.RootPath[^1] != '/'), nameof(options.RootPath), "empty or a path starting with '/' and not ending with '/'", options.RootPath);
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

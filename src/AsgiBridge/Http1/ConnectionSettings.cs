@@ -1,0 +1,30 @@
+namespace AsgiBridge.Http1;
+
+/// <summary>The options as the connection uses them, converted once when the handler is created.</summary>
+internal sealed class ConnectionSettings
+{
+    public ConnectionSettings(AsgiServerOptions options)
+    {
+        Limits = new Http1Limits(options.MaxRequestLineSize, options.MaxRequestHeadersSize, options.MaxRequestHeaderCount, options.MaxRequestBodySize);
+        KeepAliveTimeoutMs = (long)options.TimeoutKeepAlive.TotalMilliseconds;
+        RequestHeadersTimeoutMs = (long)options.TimeoutRequestHeaders.TotalMilliseconds;
+        ServerHeader = options.ServerHeader;
+        DateHeader = options.DateHeader;
+        RootPath = options.RootPath;
+    }
+
+    public Http1Limits Limits { get; }
+
+    public long KeepAliveTimeoutMs { get; }
+
+    public long RequestHeadersTimeoutMs { get; }
+
+    public bool ServerHeader { get; }
+
+    public bool DateHeader { get; }
+
+    public string RootPath { get; }
+
+    /// <summary>How long a closing connection keeps reading (and discarding) input so its last response is not lost to a TCP reset.</summary>
+    public static TimeSpan LingerTimeout { get; } = TimeSpan.FromSeconds(1);
+}

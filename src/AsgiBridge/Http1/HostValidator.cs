@@ -1,0 +1,75 @@
+namespace AsgiBridge.Http1;
+
+/// <summary>
+/// The Host / authority grammar: <c>uri-host [ ":" port ]</c> with uri-host an IP-literal, IPv4 address or
+/// reg-name (RFC 9110 §7.2, RFC 3986 §3.2.2). An empty value is valid. User information is not.
+/// </summary>
+internal static class HostValidator
+{
+    public static bool IsValid(ReadOnlySpan<byte> host)
+    {
+        if (host.IsEmpty)
+        {
+            return true;
+        }
+
+        ReadOnlySpan<byte> portPart;
+        if (host[0] == (byte)'[')
+        {
+            var close = host.IndexOf((byte)']');
+            if (close < 2 || host[1..close].ContainsAnyExcept(HttpCharacters.IpLiteral))
+            {
+                return false;
+            }
+
+            var rest = host[(close + 1)..];
+            if (rest.IsEmpty)
+            {
+                return true;
+            }
+
+            if (rest[0] != HttpCharacters.Colon)
+            {
+                return false;
+            }
+
+            portPart = rest[1..];
+        }
+        else
+        {
+            var colon = host.IndexOf(HttpCharacters.Colon);
+            var name = colon < 0 ? host : host[..colon];
+            if (!IsRegName(name))
+            {
+                return false;
+            }
+
+            portPart = colon < 0 ? default : host[(colon + 1)..];
+        }
+
+        return !portPart.ContainsAnyExcept(HttpCharacters.Digit);
+    }
+
+    private static bool IsRegName(ReadOnlySpan<byte> name)
+    {
+        for (var i = 0; i < name.Length; i++)
+        {
+            var b = name[i];
+            if (b == (byte)'%')
+            {
+                if (i + 2 >= name.Length || !HttpCharacters.HexDigit.Contains(name[i + 1]) || !HttpCharacters.HexDigit.Contains(name[i + 2]))
+                {
+                    return false;
+                }
+
+                i += 2;
+            }
+            else if (!HttpCharacters.RegName.Contains(b))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

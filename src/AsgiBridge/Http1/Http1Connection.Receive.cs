@@ -1,0 +1,168 @@
+using System.Buffers;
+using AsgiBridge.Infrastructure;
+
+namespace AsgiBridge.Http1;
+
+internal sealed partial class Http1Connection
+{
+    /// <summary>The most body bytes handed to the application in one <c>http.request</c> event.</summary>
+    private const int MaxBodyEventSize = 1024 * 1024;
+
+    private readonly record struct BodyChunk(byte[]? Data, bool Gone);
+
+    private ValueTask<IDictionary<string, object?>> ReceiveAsync()
+    {
+        if (_appDone || _clientGone || _responseComplete)
+        {
+            return new ValueTask<IDictionary<string, object?>>(new HttpDisconnectEvent());
+        }
+
+        if (_bodyComplete)
+        {
+            return WaitForDisconnectAsync();
+        }
+
+        if (_receiveInFlight)
+        {
+            ThrowHelper.ThrowProtocol("receive() was called while another receive() for the same request is still pending.");
+        }
+
+        return ReadRequestEventAsync();
+    }
+
+    private async ValueTask<IDictionary<string, object?>> ReadRequestEventAsync()
+    {
+        _receiveInFlight = true;
+        try
+        {
+            if (_head.Expect100Continue && !_sent100 && !_head.IsHttp10 && !_headWritten)
+            {
+                await WriteContinueAsync().ConfigureAwait(false);
+            }
+
+            BodyChunk chunk;
+            try
+            {
+                chunk = await ReadBodyChunkAsync(copy: true).ConfigureAwait(false);
+            }
+            catch (BadRequestException ex)
+            {
+                // A framing error or limit in the body: answer it if the response has not started, then close.
+                _clientGone = true;
+                _keepAlive = false;
+                await TryWriteRejectionWhileRunningAsync(ex.Reason).ConfigureAwait(false);
+                return new HttpDisconnectEvent();
+            }
+
+            if (chunk.Gone)
+            {
+                return new HttpDisconnectEvent();
+            }
+
+            return new HttpRequestEvent(chunk.Data ?? [], !_bodyComplete);
+        }
+        finally
+        {
+            _receiveInFlight = false;
+        }
+    }
+
+    /// <summary>
+    /// Reads the next piece of the request body by its framing. Gone means the client left, or the body stalled
+    /// past the timeout (then 408 is answered if possible). With <paramref name="copy"/> false the bytes are skipped.
+    /// </summary>
+    private async ValueTask<BodyChunk> ReadBodyChunkAsync(bool copy)
+    {
+        SetDeadline(_settings.RequestHeadersTimeoutMs);
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (result.IsCanceled && DeadlinePassed())
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    _clientGone = true;
+                    _keepAlive = false;
+                    await TryWriteRejectionWhileRunningAsync(RequestRejection.RequestBodyTimeout).ConfigureAwait(false);
+                    return new BodyChunk(null, Gone: true);
+                }
+
+                if (_head.Framing == BodyFraming.ContentLength)
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        var take = (int)Math.Min(Math.Min(_bodyRemaining, buffer.Length), MaxBodyEventSize);
+                        var data = copy ? buffer.Slice(0, take).ToArray() : null;
+                        _input.AdvanceTo(buffer.GetPosition(take));
+                        _bodyRemaining -= take;
+                        _bodyReceived += take;
+                        _bodyComplete = _bodyRemaining == 0;
+                        return new BodyChunk(data, Gone: false);
+                    }
+
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                else
+                {
+                    var reader = new SequenceReader<byte>(buffer);
+                    ReadOnlySequence<byte> data;
+                    try
+                    {
+                        data = _chunked.Decode(ref reader, MaxBodyEventSize, TrailerBudget, FieldBudget);
+                        _bodyReceived += data.Length;
+                        if (_bodyReceived > _settings.Limits.MaxRequestBodySize)
+                        {
+                            ThrowHelper.ThrowBadRequest(RequestRejection.BodyTooLarge);
+                        }
+                    }
+                    catch (BadRequestException)
+                    {
+                        _input.AdvanceTo(buffer.Start, buffer.End);
+                        throw;
+                    }
+
+                    if (!data.IsEmpty || _chunked.IsDone)
+                    {
+                        var bytes = copy && !data.IsEmpty ? data.ToArray() : null;
+                        _input.AdvanceTo(reader.Position);
+                        _bodyComplete = _chunked.IsDone;
+                        return new BodyChunk(bytes, Gone: false);
+                    }
+
+                    _input.AdvanceTo(reader.Position, buffer.End);
+                }
+
+                if (result.IsCompleted)
+                {
+                    // The client ended the connection before the whole body arrived.
+                    _clientGone = true;
+                    _keepAlive = false;
+                    return new BodyChunk(null, Gone: true);
+                }
+            }
+        }
+        finally
+        {
+            ClearDeadline();
+        }
+    }
+
+    private int TrailerBudget => _settings.Limits.MaxRequestHeadersSize - _head.HeaderBytes;
+
+    private int FieldBudget => _settings.Limits.MaxRequestHeaderCount - _head.Fields.Count;
+
+    /// <summary>After the whole body: wait until the response is complete or the client leaves (ASGI http.disconnect).</summary>
+    private async ValueTask<IDictionary<string, object?>> WaitForDisconnectAsync()
+    {
+        var waiter = _disconnectWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_peerClosed || _appDone || _responseComplete || _clientGone)
+        {
+            waiter.TrySetResult();
+        }
+
+        await waiter.Task.ConfigureAwait(false);
+        return new HttpDisconnectEvent();
+    }
+}

@@ -1,0 +1,181 @@
+using AsgiBridge.Diagnostics;
+
+namespace AsgiBridge.Http1;
+
+internal sealed partial class Http1Connection
+{
+    private AsgiScope? _scope;
+    private long _bodyRemaining;
+    private long _bodyReceived;
+    private bool _bodyComplete;
+    private bool _sent100;
+    private bool _clientGone;
+    private bool _keepAlive;
+    private bool _appDone;
+    private bool _receiveInFlight;
+    private bool _aborted;
+    private TaskCompletionSource? _disconnectWaiter;
+
+    /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
+    private async ValueTask<bool> ProcessRequestAsync()
+    {
+        var scope = BuildScope();
+        StartRequest();
+
+        Exception? failure = null;
+        try
+        {
+            await _app(scope, _receive, _send).ConfigureAwait(false);
+        }
+        catch (ClientDisconnectedException)
+        {
+            _clientGone = true;
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        _appDone = true;
+        _disconnectWaiter?.TrySetResult();
+
+        if (_clientGone)
+        {
+            if (!_responseComplete)
+            {
+                Abort();
+            }
+
+            return false;
+        }
+
+        if (!_headWritten)
+        {
+            // Nothing is on the wire yet, even if http.response.start was sent: a clean 500 is still possible.
+            if (failure is not null)
+            {
+                Log.AppFailedBeforeResponse(_logger, scope.Method, scope.Path, failure);
+            }
+            else
+            {
+                Log.AppReturnedWithoutResponse(_logger, scope.Method, scope.Path);
+            }
+
+            await WriteErrorResponseAsync(500, "Internal Server Error").ConfigureAwait(false);
+            return false;
+        }
+
+        if (failure is not null || !_responseComplete)
+        {
+            // Never let a truncated response look complete: reset the connection.
+            if (failure is not null)
+            {
+                Log.AppFailedAfterResponse(_logger, scope.Method, scope.Path, failure);
+            }
+            else
+            {
+                Log.AppReturnedIncompleteResponse(_logger, scope.Method, scope.Path);
+            }
+
+            Abort();
+            return false;
+        }
+
+        if (_responseShort)
+        {
+            Log.ContentLengthShort(_logger, scope.Method, scope.Path, _responseInfo.ContentLength, _responseBytes);
+            return false;
+        }
+
+        if (!_keepAlive || _receiveInFlight || _closeRequested)
+        {
+            return false;
+        }
+
+        if (!_bodyComplete)
+        {
+            // RFC 9110 §10.1.1: when 100 Continue was never sent the client may not send the body at all;
+            // closing is the only way to stay in sync.
+            if (_head.Expect100Continue && !_sent100)
+            {
+                return false;
+            }
+
+            return await DrainBodyAsync().ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private AsgiScope BuildScope()
+    {
+        var data = _head.Arena.ToArray();
+        var fields = _head.Fields;
+        var headers = new AsgiHeader[fields.Count];
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var field = fields[i];
+            var value = i == _head.HostFieldIndex && _head.AuthorityStart >= 0
+                ? data.AsMemory(_head.AuthorityStart, _head.AuthorityLength) // RFC 9112 §3.2.2: the target's authority wins.
+                : data.AsMemory(field.ValueStart, field.ValueLength);
+            headers[i] = new AsgiHeader(data.AsMemory(field.NameStart, field.NameLength), value);
+        }
+
+        var rawPath = data.AsMemory(_head.RawPathStart, _head.RawPathLength);
+        var scope = new AsgiScope("http")
+        {
+            HttpVersion = _head.IsHttp10 ? "1.0" : "1.1",
+            Method = _head.Method,
+            Scheme = _scheme,
+            Path = PathDecoder.Decode(rawPath.Span),
+            RawPath = rawPath,
+            QueryString = data.AsMemory(_head.QueryStart, _head.QueryLength),
+            RootPath = _settings.RootPath,
+            Headers = headers,
+            Client = _client,
+            Server = _server,
+        };
+        _scope = scope;
+        return scope;
+    }
+
+    private void StartRequest()
+    {
+        _bodyRemaining = _head.Framing == BodyFraming.ContentLength ? _head.ContentLength : 0;
+        _bodyReceived = 0;
+        _bodyComplete = _head.Framing == BodyFraming.None;
+        _sent100 = false;
+        _clientGone = _peerClosed && _bodyComplete;
+        _appDone = false;
+        _receiveInFlight = false;
+        _disconnectWaiter = null;
+        _chunked.Reset();
+
+        // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
+        _keepAlive = !_head.ConnectionClose && (!_head.IsHttp10 || _head.ConnectionKeepAlive);
+        ResetResponse();
+    }
+
+    /// <summary>Reads and discards the rest of a body the application did not read, so the next request can be parsed.</summary>
+    private async ValueTask<bool> DrainBodyAsync()
+    {
+        try
+        {
+            while (!_bodyComplete)
+            {
+                var result = await ReadBodyChunkAsync(copy: false).ConfigureAwait(false);
+                if (result.Gone)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (BadRequestException)
+        {
+            // The response is already sent: the only answer left is to close.
+            return false;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using AsgiBridge.Infrastructure;
+
+namespace AsgiBridge.Http1;
+
+internal sealed partial class Http1Connection
+{
+    private bool _responseStarted;
+    private bool _headWritten;
+    private bool _responseComplete;
+    private bool _responseShort;
+    private int _status;
+    private IReadOnlyList<AsgiHeader> _responseHeaders = [];
+    private ResponseHeaderInfo _responseInfo;
+    private ResponseFraming _framing;
+    private long _responseBytes;
+
+    private void ResetResponse()
+    {
+        _responseStarted = _headWritten = _responseComplete = _responseShort = false;
+        _status = 0;
+        _responseHeaders = [];
+        _responseInfo = default;
+        _framing = ResponseFraming.ContentLength;
+        _responseBytes = 0;
+    }
+
+    private ValueTask SendAsync(IDictionary<string, object?> message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        switch (message)
+        {
+            case HttpResponseBodyEvent body:
+                return SendBodyAsync(body.Body, body.MoreBody);
+            case HttpResponseStartEvent start:
+                StartResponse(start.Status, start.Headers);
+                return default;
+        }
+
+        var type = message.TryGetValue("type", out var typeValue) ? typeValue as string : null;
+        switch (type)
+        {
+            case "http.response.start":
+                if (!message.TryGetValue("status", out var status))
+                {
+                    ThrowHelper.ThrowProtocol("'http.response.start' event: missing required key 'status'.");
+                }
+
+                StartResponse(
+                    AsgiValues.ToInt(status, type, "status"),
+                    AsgiValues.ToHeaders(message.TryGetValue("headers", out var headers) ? headers : null, type, "headers"));
+                return default;
+            case "http.response.body":
+                return SendBodyAsync(
+                    AsgiValues.ToBytes(message.TryGetValue("body", out var body) ? body : null, type, "body"),
+                    AsgiValues.ToBool(message.TryGetValue("more_body", out var more) ? more : null, type, "more_body"));
+            case null:
+                ThrowHelper.ThrowProtocol("Event has no 'type' key (or it is not a string).");
+                return default;
+            default:
+                ThrowHelper.ThrowProtocol($"Unknown event type '{type}' for an 'http' scope.");
+                return default;
+        }
+    }
+
+    private void StartResponse(int status, IReadOnlyList<AsgiHeader> headers)
+    {
+        if (_responseStarted)
+        {
+            ThrowHelper.ThrowProtocol(_responseComplete
+                ? "'http.response.start' event sent after the response was complete."
+                : "'http.response.start' event sent twice.");
+        }
+
+        if (_appDone)
+        {
+            ThrowHelper.ThrowProtocol("'http.response.start' event sent after the application returned.");
+        }
+
+        if (status is < 100 or > 999 or 101)
+        {
+            ThrowHelper.ThrowProtocol($"'http.response.start' event: key 'status' must be a 3-digit status code other than 101, not {status}.");
+        }
+
+        _responseInfo = ResponseHeaderInfo.Validate(headers);
+        _responseHeaders = headers;
+        _status = status;
+        _responseStarted = true;
+    }
+
+    private async ValueTask SendBodyAsync(ReadOnlyMemory<byte> body, bool moreBody)
+    {
+        if (!_responseStarted)
+        {
+            ThrowHelper.ThrowProtocol("'http.response.body' event sent before 'http.response.start'.");
+        }
+
+        if (_responseComplete)
+        {
+            ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
+        }
+
+        if (_clientGone)
+        {
+            throw new ClientDisconnectedException();
+        }
+
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_headWritten)
+            {
+                ChooseFraming(body.Length, moreBody);
+                WriteHead();
+            }
+
+            if (_framing == ResponseFraming.ContentLength && !SuppressBody && _responseBytes + body.Length > _responseInfo.ContentLength)
+            {
+                ThrowHelper.ThrowProtocol($"'http.response.body' event: key 'body': the response would exceed its content-length of {_responseInfo.ContentLength} bytes.");
+            }
+
+            _responseBytes += body.Length;
+            if (!moreBody)
+            {
+                _responseComplete = true;
+                _responseShort = _framing == ResponseFraming.ContentLength && !SuppressBody && _responseBytes < _responseInfo.ContentLength;
+                if (_responseShort)
+                {
+                    _keepAlive = false;
+                }
+            }
+
+            await WriteBodyAsync(body, last: !moreBody).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+            if (_responseComplete)
+            {
+                _disconnectWaiter?.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>HEAD, 1xx, 204 and 304 responses never carry body bytes (RFC 9110 §6.4.1).</summary>
+    private bool SuppressBody => _framing == ResponseFraming.None;
+
+    /// <summary>
+    /// Framing by the contract's rules: the application's Content-Length is honoured; a response sent in one
+    /// piece gets a Content-Length; otherwise HTTP/1.1 streams chunked and HTTP/1.0 closes to delimit.
+    /// </summary>
+    private void ChooseFraming(int firstLength, bool moreBody)
+    {
+        var isHead = _head.Method == "HEAD";
+        if (_status < 200 || _status == 204 || _status == 304)
+        {
+            _framing = ResponseFraming.None;
+            if (_status < 200)
+            {
+                // A 1xx is not a final response: the client still waits for one. Close so it stops waiting.
+                _keepAlive = false;
+            }
+        }
+        else if (_responseInfo.HasContentLength)
+        {
+            _framing = isHead ? ResponseFraming.None : ResponseFraming.ContentLength;
+        }
+        else if (!moreBody)
+        {
+            _framing = isHead ? ResponseFraming.None : ResponseFraming.ContentLength;
+            _computedContentLength = isHead && firstLength == 0 ? -1 : firstLength;
+            _responseInfo.ContentLength = firstLength;
+        }
+        else if (isHead)
+        {
+            _framing = ResponseFraming.None;
+        }
+        else if (!_head.IsHttp10)
+        {
+            _framing = ResponseFraming.Chunked;
+        }
+        else
+        {
+            _framing = ResponseFraming.CloseDelimited;
+            _keepAlive = false;
+        }
+
+        if (_responseInfo.ConnectionClose || _closeRequested)
+        {
+            _keepAlive = false;
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+
+namespace AsgiBridge.Http1;
+
+internal sealed partial class Http1Connection
+{
+    /// <summary>Bodies larger than this are written and flushed in slices so the output pipe never holds a whole large body.</summary>
+    private const int WriteSliceSize = 64 * 1024;
+
+    private long _computedContentLength = -1;
+
+    private void WriteHead()
+    {
+        var output = _output;
+        output.Write(StatusLines.Get(_status));
+        var dropContentLength = _status < 200 || _status == 204;
+        var headers = _responseHeaders;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var name = headers[i].Name.Span;
+
+            // Framing is the server's job (ASGI spec): an application's transfer-encoding is ignored.
+            if (ResponseHeaderInfo.IsTransferEncoding(name) || (dropContentLength && ResponseHeaderInfo.IsContentLength(name)))
+            {
+                continue;
+            }
+
+            WriteHeaderLine(output, name, headers[i].Value.Span);
+        }
+
+        if (_settings.DateHeader && !_responseInfo.HasDate)
+        {
+            output.Write(Infrastructure.DateHeader.Line);
+        }
+
+        if (_settings.ServerHeader && !_responseInfo.HasServer)
+        {
+            output.Write("server: asgibridge\r\n"u8);
+        }
+
+        if (_computedContentLength >= 0)
+        {
+            WriteContentLength(output, _computedContentLength);
+        }
+        else if (_framing == ResponseFraming.Chunked)
+        {
+            output.Write("transfer-encoding: chunked\r\n"u8);
+        }
+
+        if (!_keepAlive && !_responseInfo.ConnectionClose)
+        {
+            output.Write("connection: close\r\n"u8);
+        }
+        else if (_keepAlive && _head.IsHttp10 && !_responseInfo.HasConnection)
+        {
+            output.Write("connection: keep-alive\r\n"u8);
+        }
+
+        output.Write("\r\n"u8);
+        _headWritten = true;
+        _computedContentLength = -1;
+    }
+
+    private async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> body, bool last)
+    {
+        if (SuppressBody)
+        {
+            body = default;
+        }
+
+        while (true)
+        {
+            var slice = body.Length > WriteSliceSize ? body[..WriteSliceSize] : body;
+            body = body[slice.Length..];
+            if (_framing == ResponseFraming.Chunked && !slice.IsEmpty)
+            {
+                WriteChunkHeader(_output, slice.Length);
+                _output.Write(slice.Span);
+                _output.Write("\r\n"u8);
+            }
+            else if (!slice.IsEmpty)
+            {
+                _output.Write(slice.Span);
+            }
+
+            if (body.IsEmpty && last && _framing == ResponseFraming.Chunked)
+            {
+                _output.Write("0\r\n\r\n"u8);
+            }
+
+            if (body.IsEmpty && !last && slice.IsEmpty)
+            {
+                // An empty piece in the middle of a stream: nothing to put on the wire.
+                return;
+            }
+
+            await FlushAsync().ConfigureAwait(false);
+            if (body.IsEmpty)
+            {
+                return;
+            }
+        }
+    }
+
+    private async ValueTask FlushAsync()
+    {
+        FlushResult result;
+        try
+        {
+            result = await _output.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            _clientGone = true;
+            throw new ClientDisconnectedException("The client disconnected while the response was being sent.", ex);
+        }
+
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            _clientGone = true;
+            if (!_responseComplete)
+            {
+                throw new ClientDisconnectedException();
+            }
+        }
+    }
+
+    private async ValueTask WriteContinueAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_headWritten)
+            {
+                _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+                _sent100 = true;
+                await FlushAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Answers a rejected request with its status, a short text body and Connection: close.</summary>
+    private async ValueTask<bool> TryWriteRejectionAsync(RequestRejection reason)
+    {
+        try
+        {
+            await WriteErrorResponseAsync(RequestRejections.Status(reason), RequestRejections.Message(reason)).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A body error or timeout while the application runs: answer it unless a response is already on the wire.</summary>
+    private async ValueTask TryWriteRejectionWhileRunningAsync(RequestRejection reason)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_headWritten)
+            {
+                _headWritten = true;
+                _responseStarted = true;
+                _responseComplete = true;
+                await TryWriteRejectionAsync(reason).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async ValueTask WriteErrorResponseAsync(int status, string message)
+    {
+        var output = _output;
+        output.Write(StatusLines.Get(status));
+        output.Write("content-type: text/plain; charset=utf-8\r\n"u8);
+        WriteContentLength(output, message.Length + 1);
+        output.Write("connection: close\r\n"u8);
+        if (_settings.DateHeader)
+        {
+            output.Write(Infrastructure.DateHeader.Line);
+        }
+
+        if (_settings.ServerHeader)
+        {
+            output.Write("server: asgibridge\r\n"u8);
+        }
+
+        output.Write("\r\n"u8);
+        var span = output.GetSpan(message.Length + 1);
+        var written = System.Text.Encoding.ASCII.GetBytes(message, span);
+        span[written] = (byte)'\n';
+        output.Advance(written + 1);
+        await output.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static void WriteHeaderLine(PipeWriter output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        var length = name.Length + value.Length + 4;
+        var span = output.GetSpan(length);
+        name.CopyTo(span);
+        span[name.Length] = HttpCharacters.Colon;
+        span[name.Length + 1] = HttpCharacters.SP;
+        value.CopyTo(span[(name.Length + 2)..]);
+        span[length - 2] = HttpCharacters.CR;
+        span[length - 1] = HttpCharacters.LF;
+        output.Advance(length);
+    }
+
+    private static void WriteContentLength(PipeWriter output, long length)
+    {
+        var span = output.GetSpan(40);
+        "content-length: "u8.CopyTo(span);
+        Utf8Formatter.TryFormat(length, span[16..], out var written);
+        span[16 + written] = HttpCharacters.CR;
+        span[17 + written] = HttpCharacters.LF;
+        output.Advance(18 + written);
+    }
+
+    private static void WriteChunkHeader(PipeWriter output, int length)
+    {
+        var span = output.GetSpan(12);
+        length.TryFormat(span, out var written, "x", System.Globalization.CultureInfo.InvariantCulture);
+        span[written] = HttpCharacters.CR;
+        span[written + 1] = HttpCharacters.LF;
+        output.Advance(written + 2);
+    }
+}

@@ -1,0 +1,172 @@
+using System.IO.Pipelines;
+using AsgiBridge.Diagnostics;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging;
+
+namespace AsgiBridge.Http1;
+
+/// <summary>
+/// One HTTP/1.1 connection: reads request heads, runs the application for each request in turn (pipelined
+/// requests are answered in order) and writes its responses. Partial files hold the request cycle, the receive
+/// and send channels, timeouts and error answers.
+/// </summary>
+internal sealed partial class Http1Connection : IDisposable
+{
+    private readonly ConnectionContext _context;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly AsgiApp _app;
+    private readonly ConnectionSettings _settings;
+    private readonly ILogger _logger;
+    private readonly RequestHead _head = new();
+    private readonly ChunkedDecoder _chunked = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly AsgiReceive _receive;
+    private readonly AsgiSend _send;
+    private readonly string _scheme;
+    private readonly AsgiEndpoint? _client;
+    private readonly AsgiEndpoint? _server;
+
+    private volatile bool _peerClosed;
+    private volatile bool _closeRequested;
+
+    public Http1Connection(ConnectionContext context, AsgiApp app, ConnectionSettings settings, ILogger logger)
+    {
+        _context = context;
+        _input = context.Transport.Input;
+        _output = context.Transport.Output;
+        _app = app;
+        _settings = settings;
+        _logger = logger;
+        _receive = ReceiveAsync;
+        _send = SendAsync;
+        _scheme = context.Features.Get<ITlsHandshakeFeature>() is null ? "http" : "https";
+        (_client, _server) = ConnectionEndpoints.Describe(context);
+
+        context.ConnectionClosed.Register(static state => ((Http1Connection)state!).OnPeerClosed(), this);
+        if (context.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
+        {
+            lifetime.ConnectionClosedRequested.Register(static state => ((Http1Connection)state!).OnCloseRequested(), this);
+        }
+
+        StartTimer();
+    }
+
+    /// <summary>Serves requests until the connection closes.</summary>
+    public async Task ProcessAsync()
+    {
+        var linger = false;
+        try
+        {
+            while (true)
+            {
+                _head.Reset();
+                if (!await ReadHeadAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                if (!await ProcessRequestAsync().ConfigureAwait(false))
+                {
+                    linger = !_aborted;
+                    break;
+                }
+            }
+        }
+        catch (BadRequestException ex)
+        {
+            Log.BadRequest(_logger, _context.ConnectionId, ex.StatusCode, ex.Message);
+            linger = await TryWriteRejectionAsync(ex.Reason).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            Log.ConnectionError(_logger, _context.ConnectionId, ex);
+        }
+        finally
+        {
+            StopTimer();
+        }
+
+        await CloseAsync(linger).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and parses the next request head. Returns false when the connection should close quietly.</summary>
+    private async ValueTask<bool> ReadHeadAsync()
+    {
+        SetDeadline(_settings.KeepAliveTimeoutMs);
+        var started = false;
+        while (true)
+        {
+            var result = await _input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (!started && !buffer.IsEmpty)
+            {
+                // The header timeout runs from the first byte and is not reset by later bytes (uvicorn #157).
+                started = true;
+                SetDeadline(_settings.RequestHeadersTimeoutMs);
+            }
+
+            if (result.IsCanceled)
+            {
+                if (DeadlinePassed())
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    if (!started)
+                    {
+                        return false;
+                    }
+
+                    throw new BadRequestException(RequestRejection.RequestHeadersTimeout);
+                }
+
+                if (_closeRequested && !started)
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    return false;
+                }
+            }
+
+            var reader = new System.Buffers.SequenceReader<byte>(buffer);
+            if (RequestHeadParser.TryParse(ref reader, _head, _settings.Limits))
+            {
+                _input.AdvanceTo(reader.Position);
+                ClearDeadline();
+                return true;
+            }
+
+            _input.AdvanceTo(reader.Position, buffer.End);
+            if (result.IsCompleted)
+            {
+                if (reader.Remaining == 0 && !_head.RequestLineDone)
+                {
+                    return false;
+                }
+
+                throw new BadRequestException(RequestRejection.IncompleteRequest);
+            }
+        }
+    }
+
+    private void OnPeerClosed()
+    {
+        _peerClosed = true;
+        _disconnectWaiter?.TrySetResult();
+    }
+
+    private void OnCloseRequested()
+    {
+        _closeRequested = true;
+        _input.CancelPendingRead();
+    }
+
+    private static bool IsTransportError(Exception ex) =>
+        ex is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException or ObjectDisposedException;
+
+    public void Dispose()
+    {
+        StopTimer();
+        _head.Dispose();
+        _writeLock.Dispose();
+    }
+}

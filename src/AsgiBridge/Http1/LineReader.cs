@@ -1,0 +1,94 @@
+using System.Buffers;
+using AsgiBridge.Infrastructure;
+
+namespace AsgiBridge.Http1;
+
+/// <summary>
+/// Finds the next CRLF-terminated line in a sequence without reading past a limit, so a client can never make
+/// the server buffer more than the limit while it waits for the end of a line (shared/http1-rules.md).
+/// </summary>
+internal static class LineReader
+{
+    /// <summary>
+    /// Reads one line whose length, CRLF included, is at most <paramref name="limit"/> bytes.
+    /// Returns false (nothing consumed) when the line is not complete yet.
+    /// </summary>
+    /// <param name="reader">The input; advanced past the LF on success.</param>
+    /// <param name="limit">The most bytes the line may take, CRLF included.</param>
+    /// <param name="tooLong">The rejection when the limit is passed.</param>
+    /// <param name="scratch">Grown and used when the line spans buffer segments.</param>
+    /// <param name="line">The line without its CRLF.</param>
+    public static bool TryReadLine(ref SequenceReader<byte> reader, int limit, RequestRejection tooLong, ref byte[] scratch, out ReadOnlySpan<byte> line)
+    {
+        line = default;
+        if (limit <= 0)
+        {
+            if (reader.Remaining > 0)
+            {
+                ThrowHelper.ThrowBadRequest(tooLong);
+            }
+
+            return false;
+        }
+
+        ReadOnlySpan<byte> withCr;
+        var unread = reader.UnreadSpan;
+        if (unread.Length == reader.Remaining || unread.Length >= limit)
+        {
+            var window = unread.Length > limit ? unread[..limit] : unread;
+            var lf = window.IndexOf(HttpCharacters.LF);
+            if (lf < 0)
+            {
+                if (window.Length >= limit)
+                {
+                    ThrowHelper.ThrowBadRequest(tooLong);
+                }
+
+                return false;
+            }
+
+            withCr = window[..lf];
+            reader.Advance(lf + 1);
+        }
+        else
+        {
+            var sequence = reader.UnreadSequence;
+            var window = sequence.Length > limit ? sequence.Slice(0, limit) : sequence;
+            var position = window.PositionOf(HttpCharacters.LF);
+            if (position is null)
+            {
+                if (window.Length >= limit)
+                {
+                    ThrowHelper.ThrowBadRequest(tooLong);
+                }
+
+                return false;
+            }
+
+            var lineSequence = window.Slice(0, position.Value);
+            var length = (int)lineSequence.Length;
+            if (scratch.Length < length)
+            {
+                scratch = new byte[Math.Max(length, 256)];
+            }
+
+            lineSequence.CopyTo(scratch);
+            withCr = scratch.AsSpan(0, length);
+            reader.Advance(length + 1);
+        }
+
+        // RFC 9112 §2.2 lets a recipient accept a bare LF; we do not (shared/http1-rules.md: bare LF is 400).
+        if (withCr.IsEmpty || withCr[^1] != HttpCharacters.CR)
+        {
+            ThrowHelper.ThrowBadRequest(RequestRejection.BareLineFeed);
+        }
+
+        line = withCr[..^1];
+        if (line.Contains(HttpCharacters.CR))
+        {
+            ThrowHelper.ThrowBadRequest(RequestRejection.BareCarriageReturn);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+
+namespace AsgiBridge.Host.Apps;
+
+/// <summary>
+/// <c>demo</c> (the default): <c>/</c> an HTML page about the server, <c>/hello</c> as the hello app,
+/// <c>/echo...</c> as the echo app, <c>/stream?chunks=N&amp;size=S</c> a streamed response of N pieces of S bytes.
+/// </summary>
+public static class DemoApp
+{
+    private const int MaxChunks = 100_000;
+    private const int MaxChunkSize = 1024 * 1024;
+
+    private static readonly AsgiHeader[] s_html = [new("content-type", "text/html; charset=utf-8")];
+    private static readonly AsgiHeader[] s_text = [new("content-type", "text/plain; charset=utf-8")];
+
+    private static readonly byte[] s_page = Encoding.UTF8.GetBytes("""
+        <!doctype html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>AsgiBridge</title></head>
+        <body>
+        <h1>AsgiBridge</h1>
+        <p>ASGI-style applications served by a Kestrel connection handler speaking HTTP/1.1.</p>
+        <ul>
+          <li><a href="/hello">/hello</a>: plain text hello world</li>
+          <li><a href="/echo">/echo</a>: the request as the application sees it, as JSON</li>
+          <li><a href="/stream?chunks=10&amp;size=16">/stream?chunks=10&amp;size=16</a>: a streamed (chunked) response</li>
+        </ul>
+        </body>
+        </html>
+        """);
+
+    /// <summary>The app.</summary>
+    public static readonly AsgiApp App = static (scope, receive, send) =>
+    {
+        if (scope.Type != "http")
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var path = scope.Path;
+        if (path == "/")
+        {
+            return RespondAsync(send, 200, s_html, s_page);
+        }
+
+        if (path == "/hello")
+        {
+            return HelloApp.App(scope, receive, send);
+        }
+
+        if (path.StartsWith("/echo", StringComparison.Ordinal))
+        {
+            return EchoApp.App(scope, receive, send);
+        }
+
+        if (path == "/stream")
+        {
+            return StreamAsync(scope, send);
+        }
+
+        return RespondAsync(send, 404, s_text, "Not Found\n"u8.ToArray());
+    };
+
+    private static async ValueTask StreamAsync(AsgiScope scope, AsgiSend send)
+    {
+        var query = Encoding.Latin1.GetString(scope.QueryString.Span);
+        var chunks = QueryInt(query, "chunks", 10);
+        var size = QueryInt(query, "size", 1024);
+        if (chunks is < 0 or > MaxChunks || size is < 0 or > MaxChunkSize)
+        {
+            await RespondAsync(send, 400, s_text, Encoding.UTF8.GetBytes($"chunks must be 0..{MaxChunks} and size 0..{MaxChunkSize}\n")).ConfigureAwait(false);
+            return;
+        }
+
+        var piece = new byte[size];
+        Array.Fill(piece, (byte)'x');
+        await send(new HttpResponseStartEvent(200, s_text)).ConfigureAwait(false);
+        for (var i = 0; i < chunks; i++)
+        {
+            await send(new HttpResponseBodyEvent(piece, moreBody: true)).ConfigureAwait(false);
+        }
+
+        await send(new HttpResponseBodyEvent(ReadOnlyMemory<byte>.Empty)).ConfigureAwait(false);
+    }
+
+    private static async ValueTask RespondAsync(AsgiSend send, int status, AsgiHeader[] headers, byte[] body)
+    {
+        await send(new HttpResponseStartEvent(status, headers)).ConfigureAwait(false);
+        await send(new HttpResponseBodyEvent(body)).ConfigureAwait(false);
+    }
+
+    private static int QueryInt(string query, string name, int fallback)
+    {
+        foreach (var part in query.Split('&'))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && part.AsSpan(0, eq).SequenceEqual(name))
+            {
+                return int.TryParse(part.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : -1;
+            }
+        }
+
+        return fallback;
+    }
+}
