@@ -17,9 +17,16 @@ internal sealed partial class Http1Connection
             return new ValueTask<IDictionary<string, object?>>(new HttpDisconnectEvent());
         }
 
-        if (_bodyComplete)
+        if (_bodyDelivered)
         {
             return WaitForDisconnectAsync();
+        }
+
+        if (_bodyComplete)
+        {
+            // No body at all (or nothing left after the last piece): the one final, empty http.request.
+            _bodyDelivered = true;
+            return new ValueTask<IDictionary<string, object?>>(new HttpRequestEvent(ReadOnlyMemory<byte>.Empty, moreBody: false));
         }
 
         if (_receiveInFlight)
@@ -59,6 +66,7 @@ internal sealed partial class Http1Connection
                 return new HttpDisconnectEvent();
             }
 
+            _bodyDelivered = _bodyComplete;
             return new HttpRequestEvent(chunk.Data ?? [], !_bodyComplete);
         }
         finally

@@ -8,6 +8,7 @@ internal sealed partial class Http1Connection
     private long _bodyRemaining;
     private long _bodyReceived;
     private bool _bodyComplete;
+    private bool _bodyDelivered;
     private bool _sent100;
     private bool _clientGone;
     private bool _keepAlive;
@@ -144,6 +145,7 @@ internal sealed partial class Http1Connection
         _bodyRemaining = _head.Framing == BodyFraming.ContentLength ? _head.ContentLength : 0;
         _bodyReceived = 0;
         _bodyComplete = _head.Framing == BodyFraming.None;
+        _bodyDelivered = false;
         _sent100 = false;
         _clientGone = _peerClosed && _bodyComplete;
         _appDone = false;

@@ -184,7 +184,8 @@ internal sealed partial class Http1Connection
             _keepAlive = false;
         }
 
-        if (_responseInfo.ConnectionClose || _closeRequested)
+        // RFC 9110 §10.1.1: the client may never send a body it was not invited to send; closing keeps us in sync.
+        if (_responseInfo.ConnectionClose || _closeRequested || (_head.Expect100Continue && !_sent100 && !_bodyComplete))
         {
             _keepAlive = false;
         }
