@@ -39,6 +39,7 @@ internal static class LineReader
             var lf = window.IndexOf(HttpCharacters.LF);
             if (lf < 0)
             {
+                ThrowIfBareCarriageReturn(window);
                 if (window.Length >= limit)
                 {
                     ThrowHelper.ThrowBadRequest(tooLong);
@@ -57,6 +58,7 @@ internal static class LineReader
             var position = window.PositionOf(HttpCharacters.LF);
             if (position is null)
             {
+                ThrowIfBareCarriageReturn(window.Length > 4096 ? window.Slice(0, 4096).ToArray() : window.ToArray());
                 if (window.Length >= limit)
                 {
                     ThrowHelper.ThrowBadRequest(tooLong);
@@ -90,5 +92,19 @@ internal static class LineReader
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A CR followed by anything but LF can never become a valid line ending: answer at once rather than wait for
+    /// an LF that may never come. Checked before the length limit so the answer does not depend on how much
+    /// input had arrived.
+    /// </summary>
+    private static void ThrowIfBareCarriageReturn(ReadOnlySpan<byte> incomplete)
+    {
+        var cr = incomplete.IndexOf(HttpCharacters.CR);
+        if (cr >= 0 && cr < incomplete.Length - 1)
+        {
+            ThrowHelper.ThrowBadRequest(RequestRejection.BareCarriageReturn);
+        }
     }
 }

@@ -110,7 +110,8 @@ internal static partial class RequestHeadParser
             ThrowHelper.ThrowBadRequest(RequestRejection.UserInfoInTarget);
         }
 
-        if (authority.IsEmpty || !HostValidator.IsValid(authority))
+        // RFC 9110 §4.2.1: an http(s) URI with an empty host is invalid and must be rejected.
+        if (authority.IsEmpty || authority[0] == HttpCharacters.Colon || !HostValidator.IsValid(authority))
         {
             ThrowHelper.ThrowBadRequest(RequestRejection.InvalidRequestTarget);
         }

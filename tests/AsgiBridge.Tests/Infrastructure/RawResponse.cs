@@ -12,12 +12,15 @@ public sealed record RawResponse(int Status, IReadOnlyList<(string Name, string 
 
     public int HeaderCount(string name) => Headers.Count(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Parses as many complete responses as the bytes hold. 1xx interim responses are returned too.</summary>
+    /// <summary>
+    /// Parses as many complete responses as the bytes hold; <paramref name="method"/> is the first request's
+    /// (HEAD responses have no body). 1xx interim responses are returned too.
+    /// </summary>
     public static List<RawResponse> ParseAll(byte[] data, string? method, out int consumed, bool atEof = false)
     {
         var responses = new List<RawResponse>();
         consumed = 0;
-        while (TryParse(data.AsSpan(consumed), method, atEof, out var response, out var used))
+        while (TryParse(data.AsSpan(consumed), responses.Count == 0 ? method : null, atEof, out var response, out var used))
         {
             responses.Add(response);
             consumed += used;
