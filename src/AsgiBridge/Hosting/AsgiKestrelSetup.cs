@@ -10,11 +10,13 @@ namespace AsgiBridge.Hosting;
 /// <summary>
 /// Puts the ASGI handler on Kestrel's endpoints. Two traps shape it (shared/kestrel-notes.md): endpoint defaults
 /// run before an endpoint's own <c>UseHttps()</c>, so a handler added there would read raw TLS; and any
-/// <c>Listen*</c> call makes Kestrel ignore <c>--urls</c>. So the <c>urls</c> setting is turned into our own
-/// <c>Listen*</c> calls (TLS first, then the handler), and the endpoint defaults add a middleware that decides
-/// when Kestrel binds: pass through on endpoints that placed the handler themselves, else serve ASGI.
+/// <c>Listen*</c> call makes Kestrel ignore <c>--urls</c>. So the endpoint defaults add a middleware that decides
+/// when Kestrel binds: pass through on endpoints that placed the handler themselves (after TLS), else serve ASGI.
+/// Plain http and unix <c>urls</c> are left to Kestrel (its defaults reach them); when an https address is among
+/// them, all the urls are turned into our own <c>Listen*</c> calls so TLS comes first. This setup is registered
+/// ahead of every other Kestrel configuration because <c>Listen</c> applies the defaults at the moment it is called.
 /// </summary>
-internal sealed class AsgiKestrelSetup : IConfigureOptions<KestrelServerOptions>
+internal sealed class AsgiKestrelSetup : IConfigureOptions<KestrelServerOptions>, IPostConfigureOptions<KestrelServerOptions>
 {
     private readonly IConfiguration _configuration;
 
@@ -26,14 +28,27 @@ internal sealed class AsgiKestrelSetup : IConfigureOptions<KestrelServerOptions>
             listenOptions.Use(next => AsgiListenOptionsExtensions.IsPlaced(listenOptions)
                 ? next
                 : AsgiListenOptionsExtensions.CreateHandler(listenOptions.ApplicationServices, app: null).OnConnectedAsync));
+    }
 
+    /// <summary>
+    /// The https urls are bound after all other configuration, when Kestrel's services and certificate
+    /// configuration are in place (<c>UseHttps()</c> needs both).
+    /// </summary>
+    public void PostConfigure(string? name, KestrelServerOptions options)
+    {
         var urls = _configuration[WebHostDefaultsUrlsKey];
         if (string.IsNullOrWhiteSpace(urls))
         {
             return;
         }
 
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (!addresses.Any(a => a.StartsWith("https:", StringComparison.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+
+        foreach (var url in addresses)
         {
             Bind(options, url);
         }

@@ -14,7 +14,9 @@ public static class AsgiWebHostBuilderExtensions
     /// Makes every Kestrel endpoint serve <paramref name="app"/>: the addresses of <c>--urls</c> /
     /// <c>ASPNETCORE_URLS</c> (http, https with the default certificate, <c>http://unix:/path</c>), endpoints added
     /// with <c>Listen*</c> in code, and Kestrel's default address. Settings bind from the configuration section
-    /// <c>Asgi</c> and are validated when the host starts.
+    /// <c>Asgi</c> and are validated when the host starts. Do not replace Kestrel's endpoint defaults
+    /// (<c>ConfigureEndpointDefaults</c>) afterwards: that is where endpoints without their own
+    /// <see cref="AsgiListenOptionsExtensions.UseAsgi"/> get the handler.
     /// </summary>
     /// <param name="builder">The web host builder (<c>WebApplicationBuilder.WebHost</c>).</param>
     /// <param name="app">The ASGI application.</param>
@@ -50,7 +52,10 @@ public static class AsgiWebHostBuilderExtensions
 
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<AsgiServerOptions>, AsgiServerOptionsValidator>();
-        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, AsgiKestrelSetup>();
+        // First of all Kestrel configuration: Listen() applies endpoint defaults when it is called.
+        services.AddSingleton<AsgiKestrelSetup>();
+        services.Insert(0, ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>>(sp => sp.GetRequiredService<AsgiKestrelSetup>()));
+        services.AddSingleton<IPostConfigureOptions<KestrelServerOptions>>(sp => sp.GetRequiredService<AsgiKestrelSetup>());
         return services;
     }
 }

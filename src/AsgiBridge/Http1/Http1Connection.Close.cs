@@ -7,11 +7,18 @@ namespace AsgiBridge.Http1;
 internal sealed partial class Http1Connection
 {
     /// <summary>
-    /// Resets the connection (RST) so a client never mistakes a truncated response for a complete one: a graceful
-    /// FIN would end a close-delimited body as if it were whole.
+    /// Ends the connection after an incomplete response. Chunked and Content-Length bodies are visibly incomplete
+    /// to the client when the connection simply closes (after the bytes already sent, which an abort would
+    /// discard); a close-delimited body would look complete after a FIN, so that one is reset (RST) instead.
     /// </summary>
     private void Abort()
     {
+        _keepAlive = false;
+        if (_framing != ResponseFraming.CloseDelimited || !_headWritten)
+        {
+            return;
+        }
+
         _aborted = true;
         if (_context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
         {

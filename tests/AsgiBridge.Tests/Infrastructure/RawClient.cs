@@ -12,6 +12,9 @@ public sealed class RawClient : IDisposable
 
     private RawClient(Socket socket) => _socket = socket;
 
+    /// <summary>The underlying socket, for tests that need to see resets or half-closes themselves.</summary>
+    public Socket Socket => _socket;
+
     public static async Task<RawClient> ConnectAsync(TestServer server)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
