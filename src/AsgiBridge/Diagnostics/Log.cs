@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "AsgiBridge serving {Endpoint}.")]
     public static partial void Serving(ILogger logger, string endpoint);
+
+    [LoggerMessage(9, LogLevel.Error, "ASGI application returned without answering the WebSocket handshake for \"{Path}\"; answered 500.")]
+    public static partial void WebSocketReturnedWithoutHandshake(ILogger logger, string path);
+
+    [LoggerMessage(10, LogLevel.Error, "Exception in ASGI application in the WebSocket session for \"{Path}\"; closed with 1011.")]
+    public static partial void WebSocketAppFailed(ILogger logger, string path, Exception exception);
 }

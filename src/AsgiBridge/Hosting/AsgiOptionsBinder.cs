@@ -31,6 +31,10 @@ internal static class AsgiOptionsBinder
                 case "SERVERHEADER": options.ServerHeader = ParseBool(child); break;
                 case "DATEHEADER": options.DateHeader = ParseBool(child); break;
                 case "ROOTPATH": options.RootPath = value; break;
+                case "WSMAXSIZE": options.WsMaxSize = ParseInt(child); break;
+                case "WSPINGINTERVAL": options.WsPingInterval = ParseDuration(child); break;
+                case "WSPINGTIMEOUT": options.WsPingTimeout = ParseDuration(child); break;
+                case "WSPERMESSAGEDEFLATE": options.WsPerMessageDeflate = ParseBool(child); break;
                 default:
                     throw new InvalidOperationException($"Unknown setting '{child.Path}'. Known settings are listed in docs/configuration.md.");
             }

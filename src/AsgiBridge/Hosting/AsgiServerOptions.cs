@@ -44,6 +44,18 @@ public sealed class AsgiServerOptions
     /// <summary>Whether responses get a <c>date</c> header. Defaults to true.</summary>
     public bool DateHeader { get; set; } = true;
 
+    /// <summary>The largest WebSocket message accepted, in bytes; a larger one closes the connection with 1009. Defaults to 16 MiB.</summary>
+    public int WsMaxSize { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>How often the server pings an open WebSocket. Zero disables pings. Defaults to 20 seconds.</summary>
+    public TimeSpan WsPingInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a ping may go unanswered before the connection is closed. Zero waits forever. Defaults to 20 seconds.</summary>
+    public TimeSpan WsPingTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Whether permessage-deflate (RFC 7692) is negotiated when a client offers it. Defaults to true.</summary>
+    public bool WsPerMessageDeflate { get; set; } = true;
+
     /// <summary>The <c>root_path</c> given to the application, for apps mounted below a path. Defaults to empty.</summary>
     public string RootPath { get; set; } = "";
 }

@@ -22,6 +22,9 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
         Require(options.MaxRequestHeadersSize is >= 64 and <= 16 * 1024 * 1024, nameof(options.MaxRequestHeadersSize), "between 64 and 16777216 bytes", options.MaxRequestHeadersSize);
         Require(options.MaxRequestHeaderCount is >= 1 and <= 10_000, nameof(options.MaxRequestHeaderCount), "between 1 and 10000", options.MaxRequestHeaderCount);
         Require(options.MaxRequestBodySize is null or >= 0, nameof(options.MaxRequestBodySize), "null or a non-negative number of bytes", options.MaxRequestBodySize);
+        Require(options.WsMaxSize is >= 1, nameof(options.WsMaxSize), "at least 1 byte", options.WsMaxSize);
+        Require(options.WsPingInterval >= TimeSpan.Zero && options.WsPingInterval <= TimeSpan.FromDays(1), nameof(options.WsPingInterval), "between 0 (off) and 1 day", options.WsPingInterval);
+        Require(options.WsPingTimeout >= TimeSpan.Zero && options.WsPingTimeout <= TimeSpan.FromDays(1), nameof(options.WsPingTimeout), "between 0 (no timeout) and 1 day", options.WsPingTimeout);
         Require(options.RootPath.Length == 0 || (options.RootPath[0] == '/' && options.RootPath[^1] != '/'), nameof(options.RootPath), "empty or a path starting with '/' and not ending with '/'", options.RootPath);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -11,7 +11,19 @@ internal sealed class ConnectionSettings
         ServerHeader = options.ServerHeader;
         DateHeader = options.DateHeader;
         RootPath = options.RootPath;
+        WsMaxSize = options.WsMaxSize;
+        WsPingInterval = options.WsPingInterval;
+        WsPingTimeout = options.WsPingTimeout;
+        WsPerMessageDeflate = options.WsPerMessageDeflate;
     }
+
+    public int WsMaxSize { get; }
+
+    public TimeSpan WsPingInterval { get; }
+
+    public TimeSpan WsPingTimeout { get; }
+
+    public bool WsPerMessageDeflate { get; }
 
     public Http1Limits Limits { get; }
 

@@ -1,4 +1,5 @@
 using AsgiBridge.Diagnostics;
+using AsgiBridge.WebSocket;
 
 namespace AsgiBridge.Http1;
 
@@ -20,6 +21,11 @@ internal sealed partial class Http1Connection
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
     private async ValueTask<bool> ProcessRequestAsync()
     {
+        if (WebSocketHandshake.IsWebSocketRequest(_head))
+        {
+            return await ProcessWebSocketAsync().ConfigureAwait(false);
+        }
+
         var scope = BuildScope();
         StartRequest();
 

@@ -146,11 +146,14 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Answers a rejected request with its status, a short text body and Connection: close.</summary>
-    private async ValueTask<bool> TryWriteRejectionAsync(RequestRejection reason)
+    private ValueTask<bool> TryWriteRejectionAsync(RequestRejection reason) =>
+        TryWriteRejectionAsync(RequestRejections.Status(reason), RequestRejections.Message(reason));
+
+    private async ValueTask<bool> TryWriteRejectionAsync(int status, string message)
     {
         try
         {
-            await WriteErrorResponseAsync(RequestRejections.Status(reason), RequestRejections.Message(reason)).ConfigureAwait(false);
+            await WriteErrorResponseAsync(status, message).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (IsTransportError(ex))
@@ -179,13 +182,30 @@ internal sealed partial class Http1Connection
         }
     }
 
-    private async ValueTask WriteErrorResponseAsync(int status, string message)
+    private async ValueTask WriteErrorResponseAsync(int status, string message, byte[]? extraHeaderLines = null)
     {
         var output = _output;
         output.Write(StatusLines.Get(status));
         output.Write("content-type: text/plain; charset=utf-8\r\n"u8);
         WriteContentLength(output, message.Length + 1);
         output.Write("connection: close\r\n"u8);
+        if (extraHeaderLines is not null)
+        {
+            output.Write(extraHeaderLines);
+        }
+
+        WriteServerHeaders(output);
+        output.Write("\r\n"u8);
+        var span = output.GetSpan(message.Length + 1);
+        var written = System.Text.Encoding.ASCII.GetBytes(message, span);
+        span[written] = (byte)'\n';
+        output.Advance(written + 1);
+        await output.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The date and server headers, unless configured off.</summary>
+    private void WriteServerHeaders(PipeWriter output)
+    {
         if (_settings.DateHeader)
         {
             output.Write(Infrastructure.DateHeader.Line);
@@ -195,13 +215,6 @@ internal sealed partial class Http1Connection
         {
             output.Write("server: asgibridge\r\n"u8);
         }
-
-        output.Write("\r\n"u8);
-        var span = output.GetSpan(message.Length + 1);
-        var written = System.Text.Encoding.ASCII.GetBytes(message, span);
-        span[written] = (byte)'\n';
-        output.Advance(written + 1);
-        await output.FlushAsync().ConfigureAwait(false);
     }
 
     private static void WriteHeaderLine(PipeWriter output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)

@@ -17,7 +17,7 @@ internal struct ResponseHeaderInfo
     public bool HasConnection;
     public bool ConnectionClose;
 
-    public static ResponseHeaderInfo Validate(IReadOnlyList<AsgiHeader> headers)
+    public static ResponseHeaderInfo Validate(IReadOnlyList<AsgiHeader> headers, string eventType = "http.response.start")
     {
         var info = default(ResponseHeaderInfo);
         for (var i = 0; i < headers.Count; i++)
@@ -27,13 +27,13 @@ internal struct ResponseHeaderInfo
             if (!HttpCharacters.IsToken(name))
             {
                 ThrowHelper.ThrowProtocol(name.Length > 0 && name[0] == HttpCharacters.Colon
-                    ? $"'http.response.start' event: key 'headers': pseudo-header '{Encoding.Latin1.GetString(name)}' is not allowed in HTTP/1.1."
-                    : $"'http.response.start' event: key 'headers': header name '{Encoding.Latin1.GetString(name)}' is not a valid token.");
+                    ? $"'{eventType}' event: key 'headers': pseudo-header '{Encoding.Latin1.GetString(name)}' is not allowed in HTTP/1.1."
+                    : $"'{eventType}' event: key 'headers': header name '{Encoding.Latin1.GetString(name)}' is not a valid token.");
             }
 
             if (value.ContainsAny(HttpCharacters.InvalidFieldValue))
             {
-                ThrowHelper.ThrowProtocol($"'http.response.start' event: key 'headers': the value of '{Encoding.Latin1.GetString(name)}' contains CR, LF, NUL or another control character.");
+                ThrowHelper.ThrowProtocol($"'{eventType}' event: key 'headers': the value of '{Encoding.Latin1.GetString(name)}' contains CR, LF, NUL or another control character.");
             }
 
             switch (name.Length)
@@ -52,7 +52,7 @@ internal struct ResponseHeaderInfo
                     var trimmed = HttpCharacters.TrimWhitespace(value);
                     if (info.HasContentLength || trimmed.IsEmpty || trimmed.Length > 18 || trimmed.ContainsAnyExcept(HttpCharacters.Digit))
                     {
-                        ThrowHelper.ThrowProtocol("'http.response.start' event: key 'headers': content-length must be given once, as a non-negative integer.");
+                        ThrowHelper.ThrowProtocol($"'{eventType}' event: key 'headers': content-length must be given once, as a non-negative integer.");
                     }
 
                     info.HasContentLength = true;

@@ -5,7 +5,8 @@ namespace AsgiBridge.Host.Apps;
 
 /// <summary>
 /// <c>demo</c> (the default): <c>/</c> an HTML page about the server, <c>/hello</c> as the hello app,
-/// <c>/echo...</c> as the echo app, <c>/stream?chunks=N&amp;size=S</c> a streamed response of N pieces of S bytes.
+/// <c>/echo...</c> as the echo app, <c>/stream?chunks=N&amp;size=S</c> a streamed response of N pieces of S bytes,
+/// <c>/ws</c> a WebSocket echo and <c>/chat</c> a chat page whose WebSocket broadcasts to every open tab.
 /// </summary>
 public static class DemoApp
 {
@@ -26,6 +27,8 @@ public static class DemoApp
           <li><a href="/hello">/hello</a>: plain text hello world</li>
           <li><a href="/echo">/echo</a>: the request as the application sees it, as JSON</li>
           <li><a href="/stream?chunks=10&amp;size=16">/stream?chunks=10&amp;size=16</a>: a streamed (chunked) response</li>
+          <li><a href="/chat">/chat</a>: a WebSocket chat room (open it in two tabs)</li>
+          <li><code>/ws</code>: a WebSocket echo</li>
         </ul>
         </body>
         </html>
@@ -34,12 +37,27 @@ public static class DemoApp
     /// <summary>The app.</summary>
     public static readonly AsgiApp App = static (scope, receive, send) =>
     {
+        var path = scope.Path;
+        if (scope.Type == "websocket")
+        {
+            return path switch
+            {
+                "/ws" => WebSocketEcho.RunAsync(scope, receive, send),
+                "/chat" => ChatRoom.RunAsync(receive, send),
+                _ => RefuseAsync(receive, send),
+            };
+        }
+
         if (scope.Type != "http")
         {
             return ValueTask.CompletedTask;
         }
 
-        var path = scope.Path;
+        if (path == "/chat")
+        {
+            return RespondAsync(send, 200, s_html, ChatRoom.Page);
+        }
+
         if (path == "/")
         {
             return RespondAsync(send, 200, s_html, s_page);
@@ -83,6 +101,12 @@ public static class DemoApp
         }
 
         await send(new HttpResponseBodyEvent(ReadOnlyMemory<byte>.Empty)).ConfigureAwait(false);
+    }
+
+    private static async ValueTask RefuseAsync(AsgiReceive receive, AsgiSend send)
+    {
+        await receive().ConfigureAwait(false); // websocket.connect
+        await send(WebSocketCloseEvent.Close()).ConfigureAwait(false); // refused before accept: 403
     }
 
     private static async ValueTask RespondAsync(AsgiSend send, int status, AsgiHeader[] headers, byte[] body)

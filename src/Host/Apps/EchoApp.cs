@@ -7,6 +7,7 @@ namespace AsgiBridge.Host.Apps;
 /// <summary>
 /// <c>echo</c>: answers every request with 200 and a JSON description of what the server handed the app: the
 /// scope's keys (bytes as ISO-8859-1 strings, headers as [name, value] pairs) and the whole body in base64.
+/// Every WebSocket, on any path, is echoed message by message.
 /// </summary>
 public static class EchoApp
 {
@@ -15,6 +16,12 @@ public static class EchoApp
     /// <summary>The app.</summary>
     public static readonly AsgiApp App = static async (scope, receive, send) =>
     {
+        if (scope.Type == "websocket")
+        {
+            await WebSocketEcho.RunAsync(scope, receive, send).ConfigureAwait(false);
+            return;
+        }
+
         if (scope.Type != "http")
         {
             return;

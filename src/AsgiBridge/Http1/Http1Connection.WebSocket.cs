@@ -1,0 +1,61 @@
+using System.Buffers;
+using AsgiBridge.WebSocket;
+
+namespace AsgiBridge.Http1;
+
+/// <summary>The hand-over from HTTP/1.1 to a WebSocket session (RFC 6455 §4), and the HTTP answers a session may give.</summary>
+internal sealed partial class Http1Connection : IWebSocketHttpFallback
+{
+    /// <summary>Serves a request that asks for a WebSocket. The connection always ends with the session.</summary>
+    private async ValueTask<bool> ProcessWebSocketAsync()
+    {
+        var scope = BuildScope();
+        scope.Type = "websocket";
+        scope.Scheme = _scheme == "https" ? "wss" : "ws";
+        StartRequest();
+        _keepAlive = false;
+
+        var handshake = WebSocketHandshake.TryCreate(_head, scope.Headers, out var status, out var message);
+        if (handshake is null)
+        {
+            await WriteErrorResponseAsync(status, message, status == 426 ? "sec-websocket-version: 13\r\n"u8.ToArray() : null).ConfigureAwait(false);
+            return false;
+        }
+
+        scope.Subprotocols = handshake.Subprotocols;
+        scope.Extensions["websocket.http.response"] = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this);
+        await session.RunAsync(_app).ConfigureAwait(false);
+        _appDone = true;
+        return false;
+    }
+
+    ValueTask IWebSocketHttpFallback.SendHttpAsync(IDictionary<string, object?> message) => SendAsync(message);
+
+    async ValueTask IWebSocketHttpFallback.WriteErrorAsync(int status, string message)
+    {
+        if (!_headWritten)
+        {
+            _headWritten = true;
+            await TryWriteRejectionAsync(status, message).ConfigureAwait(false);
+        }
+    }
+
+    async ValueTask IWebSocketHttpFallback.WriteSwitchingProtocolsAsync(IReadOnlyList<AsgiHeader> headers)
+    {
+        var output = _output;
+        output.Write(StatusLines.Get(101));
+        foreach (var header in headers)
+        {
+            WriteHeaderLine(output, header.Name.Span, header.Value.Span);
+        }
+
+        WriteServerHeaders(output);
+        output.Write("\r\n"u8);
+        _headWritten = true;
+        _responseStarted = true;
+        _responseComplete = true;
+        await FlushAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,225 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using AsgiBridge.Http1;
+using AsgiBridge.Infrastructure;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+
+namespace AsgiBridge.WebSocket;
+
+internal sealed partial class WebSocketSession
+{
+    private ValueTask SendAsync(IDictionary<string, object?> message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        switch (message)
+        {
+            case WebSocketMessageEvent { Type: WebSocketMessageEvent.SendType } send:
+                return SendMessageAsync(send.Bytes, send.Text);
+            case WebSocketAcceptEvent accept:
+                return AcceptAsync(accept.Subprotocol, accept.Headers);
+            case WebSocketCloseEvent { Type: WebSocketCloseEvent.CloseType } close:
+                return CloseAsync(close.Code, close.Reason);
+        }
+
+        var type = message.TryGetValue("type", out var typeValue) ? typeValue as string : null;
+        object? Get(string key) => message.TryGetValue(key, out var value) ? value : null;
+        switch (type)
+        {
+            case WebSocketMessageEvent.SendType:
+                var bytes = Get("bytes");
+                return SendMessageAsync(bytes is null ? null : AsgiValues.ToBytes(bytes, type, "bytes"), AsgiValues.ToNullableString(Get("text"), type, "text"));
+            case "websocket.accept":
+                return AcceptAsync(AsgiValues.ToNullableString(Get("subprotocol"), type, "subprotocol"), AsgiValues.ToHeaders(Get("headers"), type, "headers"));
+            case WebSocketCloseEvent.CloseType:
+                var code = Get("code");
+                return CloseAsync(code is null ? 1000 : AsgiValues.ToInt(code, type, "code"), AsgiValues.ToNullableString(Get("reason"), type, "reason"));
+            case "websocket.http.response.start":
+                return StartHttpResponseAsync(message);
+            case "websocket.http.response.body":
+                return SendHttpBodyAsync(message);
+            case null:
+                ThrowHelper.ThrowProtocol("Event has no 'type' key (or it is not a string).");
+                return default;
+            default:
+                ThrowHelper.ThrowProtocol($"Unknown event type '{type}' for a 'websocket' scope.");
+                return default;
+        }
+    }
+
+    private async ValueTask AcceptAsync(string? subprotocol, IReadOnlyList<AsgiHeader> extraHeaders)
+    {
+        if (_state != SessionState.Connecting)
+        {
+            ThrowHelper.ThrowProtocol($"'websocket.accept' event sent {(_state == SessionState.Open ? "twice" : "after the handshake was answered")}.");
+        }
+
+        ResponseHeaderInfo.Validate(extraHeaders, "websocket.accept");
+        string? extensionResponse = null;
+        var deflate = _settings.WsPerMessageDeflate && _handshake.ExtensionsOffer.Length > 0
+            ? PerMessageDeflateNegotiator.Negotiate(_handshake.ExtensionsOffer, out extensionResponse)
+            : null;
+
+        var headers = new List<AsgiHeader>(4 + extraHeaders.Count)
+        {
+            new("upgrade", "websocket"),
+            new("connection", "Upgrade"),
+            new("sec-websocket-accept", _handshake.Accept),
+        };
+        if (subprotocol is not null)
+        {
+            headers.Add(new AsgiHeader("sec-websocket-protocol", subprotocol));
+        }
+
+        if (extensionResponse is not null)
+        {
+            headers.Add(new AsgiHeader("sec-websocket-extensions", extensionResponse));
+        }
+
+        headers.AddRange(extraHeaders);
+        _state = SessionState.Open;
+        await _http.WriteSwitchingProtocolsAsync(headers).ConfigureAwait(false);
+
+        // The connection is no longer an HTTP request: it does not count against Kestrel's connection limit.
+        _context.Features.Get<IDecrementConcurrentConnectionCountFeature>()?.ReleaseConnection();
+        _socket = System.Net.WebSockets.WebSocket.CreateFromStream(new DuplexPipeStream(_input, _output), new WebSocketCreationOptions
+        {
+            IsServer = true,
+            SubProtocol = subprotocol,
+            KeepAliveInterval = _settings.WsPingInterval,
+            KeepAliveTimeout = _settings.WsPingInterval > TimeSpan.Zero && _settings.WsPingTimeout > TimeSpan.Zero ? _settings.WsPingTimeout : Timeout.InfiniteTimeSpan,
+            DangerousDeflateOptions = deflate,
+        });
+    }
+
+    private async ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)
+    {
+        if (bytes is not null == text is not null)
+        {
+            ThrowHelper.ThrowProtocol("'websocket.send' event: exactly one of the keys 'bytes' and 'text' must be set.");
+        }
+
+        switch (_state)
+        {
+            case SessionState.Connecting or SessionState.HttpResponse:
+                ThrowHelper.ThrowProtocol("'websocket.send' event sent before 'websocket.accept'.");
+                break;
+            case SessionState.CloseSent or SessionState.Closed:
+                throw new ClientDisconnectedException("The WebSocket is closed.");
+        }
+
+        byte[]? rented = null;
+        ReadOnlyMemory<byte> payload;
+        if (text is not null)
+        {
+            rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+            payload = rented.AsMemory(0, Encoding.UTF8.GetBytes(text, rented));
+        }
+        else
+        {
+            payload = bytes!.Value;
+        }
+
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _socket!.SendAsync(payload, text is null ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            throw new ClientDisconnectedException("The WebSocket connection is gone.", ex);
+        }
+        finally
+        {
+            _sendLock.Release();
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private async ValueTask CloseAsync(int code, string? reason)
+    {
+        switch (_state)
+        {
+            case SessionState.Connecting:
+                // ASGI: websocket.close before accept refuses the handshake with 403.
+                _state = SessionState.Closed;
+                await _http.WriteErrorAsync(403, "Forbidden").ConfigureAwait(false);
+                return;
+            case SessionState.HttpResponse:
+                ThrowHelper.ThrowProtocol("'websocket.close' event sent during a 'websocket.http.response'.");
+                return;
+            case SessionState.Open:
+                if (!IsValidCloseCode(code))
+                {
+                    ThrowHelper.ThrowProtocol($"'websocket.close' event: key 'code' must be 1000-1003, 1007-1014 or 3000-4999, not {code}.");
+                }
+
+                if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 123)
+                {
+                    ThrowHelper.ThrowProtocol("'websocket.close' event: key 'reason' must be at most 123 bytes of UTF-8.");
+                }
+
+                await CloseQuietlyAsync(code, reason).ConfigureAwait(false);
+                return;
+            default:
+                return; // Already closed: closing again is harmless.
+        }
+    }
+
+    /// <summary>Sends our close frame (once) and flushes it; the peer's answer arrives through receive.</summary>
+    private async ValueTask CloseQuietlyAsync(int code, string? reason = null)
+    {
+        var socket = _socket;
+        if (socket is not null && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            await _sendLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The peer is gone; there is no one left to tell.
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+
+        if (_state == SessionState.Open)
+        {
+            _state = SessionState.CloseSent;
+            _closeCode = code;
+            _closeReason = reason;
+        }
+    }
+
+    private ValueTask StartHttpResponseAsync(IDictionary<string, object?> message)
+    {
+        if (_state != SessionState.Connecting)
+        {
+            ThrowHelper.ThrowProtocol("'websocket.http.response.start' event sent after the handshake was answered.");
+        }
+
+        _state = SessionState.HttpResponse;
+        var start = new Dictionary<string, object?>(message, StringComparer.Ordinal) { ["type"] = "http.response.start" };
+        return _http.SendHttpAsync(start);
+    }
+
+    private async ValueTask SendHttpBodyAsync(IDictionary<string, object?> message)
+    {
+        if (_state != SessionState.HttpResponse)
+        {
+            ThrowHelper.ThrowProtocol("'websocket.http.response.body' event sent without 'websocket.http.response.start'.");
+        }
+
+        var body = new Dictionary<string, object?>(message, StringComparer.Ordinal) { ["type"] = "http.response.body" };
+        await _http.SendHttpAsync(body).ConfigureAwait(false);
+    }
+
+    private static bool IsValidCloseCode(int code) => code is 1000 or (>= 1001 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999);
+}
