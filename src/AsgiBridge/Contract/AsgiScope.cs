@@ -14,6 +14,8 @@ public sealed class AsgiScope : AsgiDictionary
     ];
 
     private IDictionary<string, object?>? _asgi;
+    private IDictionary<string, object?>? _state;
+    private IDictionary<string, object?>? _stateSource;
     private IDictionary<string, object?>? _extensions;
 
     /// <summary>Creates a scope of the given type.</summary>
@@ -62,8 +64,26 @@ public sealed class AsgiScope : AsgiDictionary
     /// <summary><c>subprotocols</c>: the subprotocols a WebSocket client offered; null for other scope types.</summary>
     public IReadOnlyList<string>? Subprotocols { get; set; }
 
-    /// <summary><c>state</c>: a shallow copy of the state the application filled during lifespan startup.</summary>
-    public IDictionary<string, object?>? State { get; set; }
+    /// <summary>
+    /// <c>state</c>: a shallow copy of the state the application filled during lifespan startup, made on first
+    /// access (so a request that never reads it pays nothing); changes are not seen by other requests.
+    /// </summary>
+    public IDictionary<string, object?>? State
+    {
+        get => _state ??= _stateSource is null ? null : new Dictionary<string, object?>(_stateSource, StringComparer.Ordinal);
+        set
+        {
+            _state = value;
+            _stateSource = null;
+        }
+    }
+
+    /// <summary>Sets the lifespan state this scope's <see cref="State"/> is copied from on first access.</summary>
+    internal void SetStateSource(IDictionary<string, object?>? source)
+    {
+        _state = null;
+        _stateSource = source;
+    }
 
     /// <summary><c>asgi</c>: <c>{"version": "3.0", "spec_version": "2.4"}</c>.</summary>
     public IDictionary<string, object?> Asgi

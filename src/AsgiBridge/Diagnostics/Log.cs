@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Error, "Exception in ASGI application while handling \"{Method} {Path}\" after the response started; the connection was closed.")]
     public static partial void AppFailedAfterResponse(ILogger logger, string method, string path, Exception exception);
 
-    [LoggerMessage(3, LogLevel.Error, "ASGI application returned without starting a response for \"{Method} {Path}\"; answered 500.")]
+    [LoggerMessage(3, LogLevel.Error, "ASGI application returned without sending a response (http.response.start and a body) for \"{Method} {Path}\"; answered 500.")]
     public static partial void AppReturnedWithoutResponse(ILogger logger, string method, string path);
 
     [LoggerMessage(4, LogLevel.Error, "ASGI application returned before completing the response for \"{Method} {Path}\"; the connection was closed.")]

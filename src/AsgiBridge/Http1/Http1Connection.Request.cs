@@ -153,7 +153,8 @@ internal sealed partial class Http1Connection
         _bodyComplete = _head.Framing == BodyFraming.None;
         _bodyDelivered = false;
         _sent100 = false;
-        _clientGone = _peerClosed && _bodyComplete;
+        // A FIN from the client only ends its sending: the response can still be delivered (half-close).
+        _clientGone = false;
         _appDone = false;
         _receiveInFlight = false;
         _disconnectWaiter = null;

@@ -64,6 +64,12 @@ internal sealed partial class Http1Connection
 
     private void StartResponse(int status, IReadOnlyList<AsgiHeader> headers)
     {
+        if (_clientGone)
+        {
+            // Includes the case where the server already answered (408/400/413) a body error itself.
+            throw new ClientDisconnectedException();
+        }
+
         if (_responseStarted)
         {
             ThrowHelper.ThrowProtocol(_responseComplete
@@ -89,6 +95,11 @@ internal sealed partial class Http1Connection
 
     private async ValueTask SendBodyAsync(ReadOnlyMemory<byte> body, bool moreBody)
     {
+        if (_clientGone)
+        {
+            throw new ClientDisconnectedException();
+        }
+
         if (!_responseStarted)
         {
             ThrowHelper.ThrowProtocol("'http.response.body' event sent before 'http.response.start'.");
@@ -99,18 +110,15 @@ internal sealed partial class Http1Connection
             ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
         }
 
-        if (_clientGone)
-        {
-            throw new ClientDisconnectedException();
-        }
-
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            var headJustWritten = false;
             if (!_headWritten)
             {
                 ChooseFraming(body.Length, moreBody);
                 WriteHead();
+                headJustWritten = true;
             }
 
             if (_framing == ResponseFraming.ContentLength && !SuppressBody && _responseBytes + body.Length > _responseInfo.ContentLength)
@@ -129,7 +137,7 @@ internal sealed partial class Http1Connection
                 }
             }
 
-            await WriteBodyAsync(body, last: !moreBody).ConfigureAwait(false);
+            await WriteBodyAsync(body, last: !moreBody, flushEmpty: headJustWritten).ConfigureAwait(false);
         }
         finally
         {

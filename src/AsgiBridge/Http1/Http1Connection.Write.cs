@@ -63,7 +63,11 @@ internal sealed partial class Http1Connection
         _computedContentLength = -1;
     }
 
-    private async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> body, bool last)
+    /// <summary>Writes one body piece by the framing and flushes once (per 64 KiB slice for large pieces).</summary>
+    /// <param name="body">The piece.</param>
+    /// <param name="last">Whether it is the last piece.</param>
+    /// <param name="flushEmpty">Flush even an empty mid-stream piece (the head was just written: the client should see it).</param>
+    private async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> body, bool last, bool flushEmpty)
     {
         if (SuppressBody)
         {
@@ -90,7 +94,7 @@ internal sealed partial class Http1Connection
                 _output.Write("0\r\n\r\n"u8);
             }
 
-            if (body.IsEmpty && !last && slice.IsEmpty)
+            if (body.IsEmpty && !last && slice.IsEmpty && !flushEmpty)
             {
                 // An empty piece in the middle of a stream: nothing to put on the wire.
                 return;

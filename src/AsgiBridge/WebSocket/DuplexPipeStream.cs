@@ -50,10 +50,7 @@ internal sealed class DuplexPipeStream : Stream
                 return 0;
             }
 
-            if (result.IsCanceled)
-            {
-                throw new OperationCanceledException("The read was canceled.");
-            }
+            // A canceled read (Kestrel's graceful-shutdown wake-up) is not the end of the stream: read on.
         }
     }
 

@@ -27,7 +27,7 @@ public sealed class AppFaultTests
         using var client = await RawClient.ConnectAsync(server);
         await client.SendAsync(Get);
         Assert.Equal(500, (await client.ReadResponseAsync()).Status);
-        await WaitForAsync(() => server.Logs.Entries.Any(e => e.Message.Contains("without starting a response", StringComparison.Ordinal)));
+        await WaitForAsync(() => server.Logs.Entries.Any(e => e.Message.Contains("without sending a response", StringComparison.Ordinal)));
     }
 
     [Fact]

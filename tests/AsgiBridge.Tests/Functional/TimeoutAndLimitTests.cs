@@ -89,6 +89,69 @@ public sealed class TimeoutAndLimitTests
     }
 
     [Fact]
+    public async Task A_client_that_half_closes_after_its_request_still_gets_the_response()
+    {
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            await Task.Delay(100); // the FIN arrives before the response is sent
+            await send(new HttpResponseStartEvent(200));
+            await send(new HttpResponseBodyEvent("still here"u8.ToArray()));
+        });
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        client.ShutdownSend();
+        var text = await client.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 200 OK", text, StringComparison.Ordinal);
+        Assert.EndsWith("still here", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_after_the_server_answered_a_body_error_raises_client_disconnected()
+    {
+        var raised = new TaskCompletionSource<Exception?>();
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            while (await receive() is HttpRequestEvent)
+            {
+            }
+
+            try
+            {
+                await send(new HttpResponseStartEvent(200));
+                raised.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                raised.TrySetResult(ex);
+            }
+        }, o => o.MaxRequestBodySize = 4);
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n0\r\n\r\n");
+        Assert.Equal(413, (await client.ReadResponseAsync()).Status);
+        Assert.IsType<ClientDisconnectedException>(await raised.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task An_empty_first_streamed_piece_puts_the_head_on_the_wire_at_once()
+    {
+        var release = new TaskCompletionSource();
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            await send(new HttpResponseStartEvent(200, [new("content-type", "text/event-stream")]));
+            await send(new HttpResponseBodyEvent(ReadOnlyMemory<byte>.Empty, moreBody: true));
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await send(new HttpResponseBodyEvent(ReadOnlyMemory<byte>.Empty));
+        });
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var read = await client.Socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, timeout.Token);
+        Assert.StartsWith("HTTP/1.1 200 OK", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+        release.SetResult();
+    }
+
+    [Fact]
     public async Task Client_leaving_mid_body_gives_the_app_http_disconnect()
     {
         var seen = new TaskCompletionSource<string>();

@@ -20,7 +20,7 @@ internal static class Property
             {
                 assert(value);
             }
-            catch (Exception ex) when (ex is not Xunit.Sdk.XunitException || ex.Message.Length > 0)
+            catch (Exception ex)
             {
                 Assert.Fail($"Property failed at iteration {i} (CsCheck seed \"{state}\").\nInput: {print(value)}\n{ex.Message}");
             }
