@@ -34,4 +34,31 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Error, "Exception in ASGI application in the WebSocket session for \"{Path}\"; closed with 1011.")]
     public static partial void WebSocketAppFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Information, "ASGI lifespan startup complete.")]
+    public static partial void LifespanStartupComplete(ILogger logger);
+
+    [LoggerMessage(12, LogLevel.Error, "ASGI lifespan startup failed: {Message}")]
+    public static partial void LifespanStartupFailed(ILogger logger, string message);
+
+    [LoggerMessage(13, LogLevel.Information, "ASGI 'lifespan' protocol appears unsupported ({Reason}); serving without it.")]
+    public static partial void LifespanUnsupported(ILogger logger, string reason);
+
+    [LoggerMessage(14, LogLevel.Error, "ASGI lifespan startup failed: the application does not support lifespan and Asgi:Lifespan is 'on'.")]
+    public static partial void LifespanUnsupportedError(ILogger logger, Exception? exception);
+
+    [LoggerMessage(15, LogLevel.Error, "ASGI lifespan startup did not complete within {Timeout}.")]
+    public static partial void LifespanStartupTimeout(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(16, LogLevel.Information, "ASGI lifespan shutdown complete.")]
+    public static partial void LifespanShutdownComplete(ILogger logger);
+
+    [LoggerMessage(17, LogLevel.Error, "ASGI lifespan shutdown failed: {Message}")]
+    public static partial void LifespanShutdownFailed(ILogger logger, string message);
+
+    [LoggerMessage(18, LogLevel.Information, "Reached Asgi:LimitMaxRequests ({Count} requests): shutting down gracefully.")]
+    public static partial void MaxRequestsReached(ILogger logger, long count);
+
+    [LoggerMessage(19, LogLevel.Warning, "Refused a request with 503: {Reason}.")]
+    public static partial void RequestRefused(ILogger logger, string reason);
 }

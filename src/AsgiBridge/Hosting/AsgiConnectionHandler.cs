@@ -11,10 +11,10 @@ internal sealed class AsgiConnectionHandler : ConnectionHandler
     private readonly ConnectionSettings _settings;
     private readonly ILogger _logger;
 
-    public AsgiConnectionHandler(AsgiApp app, AsgiServerOptions options, ILoggerFactory loggerFactory)
+    public AsgiConnectionHandler(AsgiApp app, AsgiServerOptions options, AsgiServerState state, ILoggerFactory loggerFactory)
     {
         _app = app;
-        _settings = new ConnectionSettings(options);
+        _settings = new ConnectionSettings(options, state);
         _logger = loggerFactory.CreateLogger("AsgiBridge.Http1");
     }
 

@@ -36,9 +36,11 @@ public static class AsgiListenOptionsExtensions
     {
         var resolved = app ?? services.GetService<AsgiApplication>()?.App
             ?? throw new InvalidOperationException("No ASGI application: pass one to ListenOptions.UseAsgi(app) or register it with IWebHostBuilder.UseAsgi(app).");
+        var options = services.GetRequiredService<IOptions<AsgiServerOptions>>();
         return new AsgiConnectionHandler(
             resolved,
-            services.GetRequiredService<IOptions<AsgiServerOptions>>().Value,
+            options.Value,
+            services.GetService<AsgiServerState>() ?? new AsgiServerState(options),
             services.GetRequiredService<ILoggerFactory>());
     }
 }

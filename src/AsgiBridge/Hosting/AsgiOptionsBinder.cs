@@ -31,6 +31,11 @@ internal static class AsgiOptionsBinder
                 case "SERVERHEADER": options.ServerHeader = ParseBool(child); break;
                 case "DATEHEADER": options.DateHeader = ParseBool(child); break;
                 case "ROOTPATH": options.RootPath = value; break;
+                case "LIFESPAN": options.Lifespan = Enum.TryParse<AsgiLifespanMode>(value, ignoreCase: true, out var mode) && !int.TryParse(value, out _) ? mode : throw Invalid(child, "auto, on or off"); break;
+                case "TIMEOUTLIFESPAN": options.TimeoutLifespan = ParseDuration(child); break;
+                case "LIMITCONCURRENCY": options.LimitConcurrency = IsNull(value) ? null : ParseInt(child); break;
+                case "LIMITMAXREQUESTS": options.LimitMaxRequests = IsNull(value) ? null : ParseInt(child); break;
+                case "LIMITMAXREQUESTSJITTER": options.LimitMaxRequestsJitter = ParseInt(child); break;
                 case "WSMAXSIZE": options.WsMaxSize = ParseInt(child); break;
                 case "WSPINGINTERVAL": options.WsPingInterval = ParseDuration(child); break;
                 case "WSPINGTIMEOUT": options.WsPingTimeout = ParseDuration(child); break;
@@ -40,6 +45,8 @@ internal static class AsgiOptionsBinder
             }
         }
     }
+
+    private static bool IsNull(string value) => value.Length == 0 || value.Equals("null", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Seconds (<c>5</c>, <c>0.5</c>) or a TimeSpan (<c>00:00:05</c>).</summary>
     private static TimeSpan ParseDuration(IConfigurationSection setting)

@@ -56,6 +56,30 @@ public sealed class AsgiServerOptions
     /// <summary>Whether permessage-deflate (RFC 7692) is negotiated when a client offers it. Defaults to true.</summary>
     public bool WsPerMessageDeflate { get; set; } = true;
 
+    /// <summary>
+    /// Whether the application's lifespan scope runs at start and stop: <see cref="AsgiLifespanMode.Auto"/>
+    /// (default), <see cref="AsgiLifespanMode.On"/> or <see cref="AsgiLifespanMode.Off"/>.
+    /// </summary>
+    public AsgiLifespanMode Lifespan { get; set; } = AsgiLifespanMode.Auto;
+
+    /// <summary>How long lifespan startup (and, separately, shutdown) may take. Defaults to 60 seconds.</summary>
+    public TimeSpan TimeoutLifespan { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The most requests and WebSocket sessions in flight at once; beyond it new requests get 503 with
+    /// Connection: close. Null (default) means no limit.
+    /// </summary>
+    public int? LimitConcurrency { get; set; }
+
+    /// <summary>
+    /// After this many requests and WebSocket sessions the host shuts down gracefully (for a supervisor to
+    /// restart it); later requests get 503. Null (default) means no limit.
+    /// </summary>
+    public int? LimitMaxRequests { get; set; }
+
+    /// <summary>A random 0..N added to <see cref="LimitMaxRequests"/> so a fleet does not restart at once. Defaults to 0.</summary>
+    public int LimitMaxRequestsJitter { get; set; }
+
     /// <summary>The <c>root_path</c> given to the application, for apps mounted below a path. Defaults to empty.</summary>
     public string RootPath { get; set; } = "";
 }

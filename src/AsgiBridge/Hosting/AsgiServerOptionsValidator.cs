@@ -25,6 +25,11 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
         Require(options.WsMaxSize is >= 1, nameof(options.WsMaxSize), "at least 1 byte", options.WsMaxSize);
         Require(options.WsPingInterval >= TimeSpan.Zero && options.WsPingInterval <= TimeSpan.FromDays(1), nameof(options.WsPingInterval), "between 0 (off) and 1 day", options.WsPingInterval);
         Require(options.WsPingTimeout >= TimeSpan.Zero && options.WsPingTimeout <= TimeSpan.FromDays(1), nameof(options.WsPingTimeout), "between 0 (no timeout) and 1 day", options.WsPingTimeout);
+        Require(options.TimeoutLifespan > TimeSpan.Zero && options.TimeoutLifespan <= TimeSpan.FromDays(1), nameof(options.TimeoutLifespan), "between 0 and 1 day, exclusive of 0", options.TimeoutLifespan);
+        Require(Enum.IsDefined(options.Lifespan), nameof(options.Lifespan), "auto, on or off", options.Lifespan);
+        Require(options.LimitConcurrency is null or >= 1, nameof(options.LimitConcurrency), "null or at least 1", options.LimitConcurrency);
+        Require(options.LimitMaxRequests is null or >= 1, nameof(options.LimitMaxRequests), "null or at least 1", options.LimitMaxRequests);
+        Require(options.LimitMaxRequestsJitter >= 0, nameof(options.LimitMaxRequestsJitter), "0 or more", options.LimitMaxRequestsJitter);
         Require(options.RootPath.Length == 0 || (options.RootPath[0] == '/' && options.RootPath[^1] != '/'), nameof(options.RootPath), "empty or a path starting with '/' and not ending with '/'", options.RootPath);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

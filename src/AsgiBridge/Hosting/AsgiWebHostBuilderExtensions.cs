@@ -43,6 +43,8 @@ public static class AsgiWebHostBuilderExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(app);
         services.AddSingleton(new AsgiApplication(app));
+        services.AddSingleton<AsgiServerState>();
+        services.AddHostedService<Lifespan.LifespanRunner>();
         var options = services.AddOptions<AsgiServerOptions>()
             .Configure<IConfiguration>((o, configuration) => AsgiOptionsBinder.Bind(configuration.GetSection(AsgiServerOptions.SectionName), o));
         if (configure is not null)

@@ -3,8 +3,9 @@ namespace AsgiBridge.Http1;
 /// <summary>The options as the connection uses them, converted once when the handler is created.</summary>
 internal sealed class ConnectionSettings
 {
-    public ConnectionSettings(AsgiServerOptions options)
+    public ConnectionSettings(AsgiServerOptions options, Hosting.AsgiServerState state)
     {
+        State = state;
         Limits = new Http1Limits(options.MaxRequestLineSize, options.MaxRequestHeadersSize, options.MaxRequestHeaderCount, options.MaxRequestBodySize);
         KeepAliveTimeoutMs = (long)options.TimeoutKeepAlive.TotalMilliseconds;
         RequestHeadersTimeoutMs = (long)options.TimeoutRequestHeaders.TotalMilliseconds;
@@ -24,6 +25,9 @@ internal sealed class ConnectionSettings
     public TimeSpan WsPingTimeout { get; }
 
     public bool WsPerMessageDeflate { get; }
+
+    /// <summary>What all connections of the host share: lifespan state and request limits.</summary>
+    public Hosting.AsgiServerState State { get; }
 
     public Http1Limits Limits { get; }
 

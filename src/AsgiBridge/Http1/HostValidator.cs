@@ -17,7 +17,7 @@ internal static class HostValidator
         if (host[0] == (byte)'[')
         {
             var close = host.IndexOf((byte)']');
-            if (close < 2 || host[1..close].ContainsAnyExcept(HttpCharacters.IpLiteral))
+            if (close < 2 || !IsIpLiteral(host[1..close]))
             {
                 return false;
             }
@@ -48,6 +48,30 @@ internal static class HostValidator
         }
 
         return !portPart.ContainsAnyExcept(HttpCharacters.Digit);
+    }
+
+    /// <summary>IP-literal content: an IPv6address or IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ).</summary>
+    private static bool IsIpLiteral(ReadOnlySpan<byte> literal)
+    {
+        if (literal[0] is (byte)'v' or (byte)'V')
+        {
+            var dot = literal.IndexOf((byte)'.');
+            return dot > 1 && !literal[1..dot].ContainsAnyExcept(HttpCharacters.HexDigit)
+                && dot < literal.Length - 1 && !literal[(dot + 1)..].ContainsAnyExcept(HttpCharacters.IpLiteral);
+        }
+
+        // IPv6 (RFC 4291 text forms, with an optional trailing IPv4): hex digits, colons and dots only, and at
+        // least one colon; IPAddress does the full grammar. A zone id ("%25eth0", RFC 6874) is not accepted.
+        Span<char> text = stackalloc char[literal.Length];
+        for (var i = 0; i < literal.Length; i++)
+        {
+            text[i] = (char)literal[i];
+        }
+
+        return literal.Contains(HttpCharacters.Colon)
+            && !literal.ContainsAnyExcept(HttpCharacters.Ipv6Char)
+            && System.Net.IPAddress.TryParse(text, out var address)
+            && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
     }
 
     private static bool IsRegName(ReadOnlySpan<byte> name)

@@ -21,11 +21,34 @@ internal sealed partial class Http1Connection
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
     private async ValueTask<bool> ProcessRequestAsync()
     {
-        if (WebSocketHandshake.IsWebSocketRequest(_head))
+        var state = _settings.State;
+        var admission = state.TryEnter();
+        if (admission == Hosting.Admission.Last)
         {
-            return await ProcessWebSocketAsync().ConfigureAwait(false);
+            _closeRequested = true;
+        }
+        else if (admission == Hosting.Admission.Refused)
+        {
+            // uvicorn's --limit-concurrency / --limit-max-requests: refuse rather than queue.
+            Log.RequestRefused(_logger, "Asgi:LimitConcurrency or Asgi:LimitMaxRequests reached");
+            await WriteErrorResponseAsync(503, "Service Unavailable").ConfigureAwait(false);
+            return false;
         }
 
+        try
+        {
+            return WebSocketHandshake.IsWebSocketRequest(_head)
+                ? await ProcessWebSocketAsync().ConfigureAwait(false)
+                : await ProcessHttpRequestAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            state.Exit();
+        }
+    }
+
+    private async ValueTask<bool> ProcessHttpRequestAsync()
+    {
         var scope = BuildScope();
         StartRequest();
 
@@ -142,6 +165,7 @@ internal sealed partial class Http1Connection
             Client = _client,
             Server = _server,
         };
+        scope.SetStateSource(_settings.State.LifespanState);
         _scope = scope;
         return scope;
     }

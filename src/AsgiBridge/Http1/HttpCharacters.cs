@@ -29,6 +29,9 @@ internal static class HttpCharacters
     /// <summary>Bytes inside an IP-literal's brackets: IPv6 and IPvFuture (RFC 3986 §3.2.2).</summary>
     public static readonly SearchValues<byte> IpLiteral = SearchValues.Create(ToBytes("-._~!$&'()*+,;=:" + Digits + Alpha));
 
+    /// <summary>Bytes of an IPv6 address in text form (hex digits, ':' and '.' for an embedded IPv4).</summary>
+    public static readonly SearchValues<byte> Ipv6Char = SearchValues.Create(ToBytes(":." + Digits + "ABCDEFabcdef"));
+
     public static readonly SearchValues<byte> HexDigit = SearchValues.Create(ToBytes(Digits + "ABCDEFabcdef"));
 
     public static readonly SearchValues<byte> Digit = SearchValues.Create(ToBytes(Digits));

@@ -58,7 +58,11 @@ internal static class LineReader
             var position = window.PositionOf(HttpCharacters.LF);
             if (position is null)
             {
-                ThrowIfBareCarriageReturn(window.Length > 4096 ? window.Slice(0, 4096).ToArray() : window.ToArray());
+                if (window.PositionOf(HttpCharacters.CR) is { } crPosition && window.Slice(crPosition).Length > 1)
+                {
+                    ThrowHelper.ThrowBadRequest(RequestRejection.BareCarriageReturn);
+                }
+
                 if (window.Length >= limit)
                 {
                     ThrowHelper.ThrowBadRequest(tooLong);
@@ -79,6 +83,14 @@ internal static class LineReader
             reader.Advance(length + 1);
         }
 
+        // A CR anywhere but right before the LF is a bare CR. Checked first, so the reason is the same as when the
+        // line arrives in pieces and the CR is caught before the LF exists (ThrowIfBareCarriageReturn).
+        var cr = withCr.IndexOf(HttpCharacters.CR);
+        if (cr >= 0 && cr < withCr.Length - 1)
+        {
+            ThrowHelper.ThrowBadRequest(RequestRejection.BareCarriageReturn);
+        }
+
         // RFC 9112 §2.2 lets a recipient accept a bare LF; we do not (shared/http1-rules.md: bare LF is 400).
         if (withCr.IsEmpty || withCr[^1] != HttpCharacters.CR)
         {
@@ -86,11 +98,6 @@ internal static class LineReader
         }
 
         line = withCr[..^1];
-        if (line.Contains(HttpCharacters.CR))
-        {
-            ThrowHelper.ThrowBadRequest(RequestRejection.BareCarriageReturn);
-        }
-
         return true;
     }
 

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using AsgiBridge.Http1;
 using AsgiBridge.Infrastructure;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace AsgiBridge.WebSocket;
@@ -90,6 +91,14 @@ internal sealed partial class WebSocketSession
             KeepAliveTimeout = _settings.WsPingInterval > TimeSpan.Zero && _settings.WsPingTimeout > TimeSpan.Zero ? _settings.WsPingTimeout : Timeout.InfiniteTimeSpan,
             DangerousDeflateOptions = deflate,
         });
+
+        // Graceful shutdown: tell the peer we are restarting (RFC 6455 §7.4.1, 1012); its close reply reaches the
+        // application as websocket.disconnect through receive.
+        if (_context.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
+        {
+            _shutdownRegistration = lifetime.ConnectionClosedRequested.Register(
+                static state => _ = ((WebSocketSession)state!).CloseQuietlyAsync(1012, "Service Restart").AsTask(), this);
+        }
     }
 
     private async ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)

@@ -30,6 +30,7 @@ internal sealed partial class WebSocketSession : IDisposable
     private bool _connectDelivered;
     private int _closeCode = 1006;
     private string? _closeReason;
+    private CancellationTokenRegistration _shutdownRegistration;
 
     public WebSocketSession(ConnectionContext context, ConnectionSettings settings, ILogger logger, AsgiScope scope, WebSocketHandshake handshake, IWebSocketHttpFallback http)
     {
@@ -113,6 +114,7 @@ internal sealed partial class WebSocketSession : IDisposable
 
     public void Dispose()
     {
+        _shutdownRegistration.Dispose();
         _socket?.Dispose();
         _sendLock.Dispose();
     }

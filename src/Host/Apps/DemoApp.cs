@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace AsgiBridge.Host.Apps;
 
 /// <summary>
 /// <c>demo</c> (the default): <c>/</c> an HTML page about the server, <c>/hello</c> as the hello app,
 /// <c>/echo...</c> as the echo app, <c>/stream?chunks=N&amp;size=S</c> a streamed response of N pieces of S bytes,
-/// <c>/ws</c> a WebSocket echo and <c>/chat</c> a chat page whose WebSocket broadcasts to every open tab.
+/// <c>/ws</c> a WebSocket echo, <c>/chat</c> a chat page whose WebSocket broadcasts to every open tab,
+/// <c>/state</c> the lifespan state as JSON (the start time recorded at startup), <c>/sleep?ms=N</c> a slow answer.
 /// </summary>
 public static class DemoApp
 {
@@ -15,6 +17,7 @@ public static class DemoApp
 
     private static readonly AsgiHeader[] s_html = [new("content-type", "text/html; charset=utf-8")];
     private static readonly AsgiHeader[] s_text = [new("content-type", "text/plain; charset=utf-8")];
+    private static readonly AsgiHeader[] s_json = [new("content-type", "application/json")];
 
     private static readonly byte[] s_page = Encoding.UTF8.GetBytes("""
         <!doctype html>
@@ -29,6 +32,8 @@ public static class DemoApp
           <li><a href="/stream?chunks=10&amp;size=16">/stream?chunks=10&amp;size=16</a>: a streamed (chunked) response</li>
           <li><a href="/chat">/chat</a>: a WebSocket chat room (open it in two tabs)</li>
           <li><code>/ws</code>: a WebSocket echo</li>
+          <li><a href="/state">/state</a>: the lifespan state (the app's start time)</li>
+          <li><a href="/sleep?ms=500">/sleep?ms=500</a>: answers after a delay</li>
         </ul>
         </body>
         </html>
@@ -37,6 +42,11 @@ public static class DemoApp
     /// <summary>The app.</summary>
     public static readonly AsgiApp App = static (scope, receive, send) =>
     {
+        if (scope.Type == "lifespan")
+        {
+            return LifespanAsync(scope, receive, send);
+        }
+
         var path = scope.Path;
         if (scope.Type == "websocket")
         {
@@ -78,6 +88,16 @@ public static class DemoApp
             return StreamAsync(scope, send);
         }
 
+        if (path == "/state")
+        {
+            return RespondAsync(send, 200, s_json, JsonSerializer.SerializeToUtf8Bytes(scope.State?.ToDictionary(p => p.Key, p => p.Value?.ToString())));
+        }
+
+        if (path == "/sleep")
+        {
+            return SleepAsync(scope, send);
+        }
+
         return RespondAsync(send, 404, s_text, "Not Found\n"u8.ToArray());
     };
 
@@ -101,6 +121,40 @@ public static class DemoApp
         }
 
         await send(new HttpResponseBodyEvent(ReadOnlyMemory<byte>.Empty)).ConfigureAwait(false);
+    }
+
+    /// <summary>Lifespan: record the start time in the state every request sees a copy of; log the shutdown.</summary>
+    private static async ValueTask LifespanAsync(AsgiScope scope, AsgiReceive receive, AsgiSend send)
+    {
+        while (true)
+        {
+            var message = await receive().ConfigureAwait(false);
+            switch (message["type"])
+            {
+                case "lifespan.startup":
+                    scope.State!["started_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+                    await send(LifespanEvent.StartupComplete()).ConfigureAwait(false);
+                    break;
+                case "lifespan.shutdown":
+                    await Console.Out.WriteLineAsync("demo app: lifespan shutdown, goodbye").ConfigureAwait(false);
+                    await send(LifespanEvent.ShutdownComplete()).ConfigureAwait(false);
+                    return;
+            }
+        }
+    }
+
+    /// <summary><c>/sleep?ms=N</c>: answers <c>slept N</c> after N milliseconds (for shutdown and timeout checks).</summary>
+    private static async ValueTask SleepAsync(AsgiScope scope, AsgiSend send)
+    {
+        var ms = QueryInt(Encoding.Latin1.GetString(scope.QueryString.Span), "ms", 0);
+        if (ms is < 0 or > 600_000)
+        {
+            await RespondAsync(send, 400, s_text, "ms must be 0..600000\n"u8.ToArray()).ConfigureAwait(false);
+            return;
+        }
+
+        await Task.Delay(ms).ConfigureAwait(false);
+        await RespondAsync(send, 200, s_text, Encoding.ASCII.GetBytes($"slept {ms}")).ConfigureAwait(false);
     }
 
     private static async ValueTask RefuseAsync(AsgiReceive receive, AsgiSend send)

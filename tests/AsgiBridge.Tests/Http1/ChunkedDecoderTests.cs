@@ -183,6 +183,15 @@ public sealed class ChunkedDecoderTests
     public void Bare_CR_in_a_chunk_size_or_trailer_line_is_rejected_400(string body) =>
         ChunkedAssert.Rejected(body, RequestRejection.BareCarriageReturn, 400);
 
+    [Fact]
+    public void Chunk_line_with_bare_CR_and_bare_LF_gets_one_reason_however_it_arrives()
+    {
+        var input = ParserHarness.Bytes("5\rX\nhello\r\n0\r\n\r\n");
+        var whole = ParserHarness.DecodeChunked(input);
+        Assert.Equal(whole, ParserHarness.DecodeChunkedOneByteAtATime(input, SequenceLayout.Contiguous));
+        Assert.Equal(whole, ParserHarness.DecodeChunkedOneByteAtATime(input, SequenceLayout.SegmentPerPiece));
+    }
+
     // ---- Trailers ----------------------------------------------------------------------------------------------
 
     [Fact]

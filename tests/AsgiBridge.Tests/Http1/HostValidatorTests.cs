@@ -64,8 +64,7 @@ public sealed class HostValidatorTests
     [InlineData("[::1/64]")]
     public void Invalid_hosts(string host) => Assert.False(HostValidator.IsValid(ParserHarness.Bytes(host)), host);
 
-    [Theory(Skip = "BUG: IP-literal contents are only checked against a character class, so bracketed text that is neither an "
-        + "IPv6address nor an IPvFuture (RFC 3986 §3.2.2) is accepted as a Host; shared/http1-rules.md requires that grammar.")]
+    [Theory]
     [InlineData("[hello]")]
     [InlineData("[:]")]
     [InlineData("[1.2.3.4]")]

@@ -27,7 +27,16 @@ public sealed class TestServer : IAsyncDisposable
 
     public TestLogSink Logs { get; } = new();
 
-    public static async Task<TestServer> StartAsync(AsgiApp app, Action<AsgiServerOptions>? configure = null, string[]? args = null)
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Stops the host gracefully, as SIGTERM would (the shutdown timeout is the host's, 30 s by default).</summary>
+    public Task StopAsync() => _host.StopAsync();
+
+    /// <summary>
+    /// Starts a host. Lifespan is off unless <paramref name="lifespan"/> is set, so small test apps that only
+    /// handle "http" are not also called with a lifespan scope.
+    /// </summary>
+    public static async Task<TestServer> StartAsync(AsgiApp app, Action<AsgiServerOptions>? configure = null, string[]? args = null, bool lifespan = false)
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         var sink = new TestLogSink();
@@ -35,7 +44,15 @@ public sealed class TestServer : IAsyncDisposable
         builder.Logging.AddProvider(sink);
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.WebHost.UseAsgi(app, configure);
+        builder.WebHost.UseAsgi(app, options =>
+        {
+            if (!lifespan)
+            {
+                options.Lifespan = AsgiLifespanMode.Off;
+            }
+
+            configure?.Invoke(options);
+        });
         var host = builder.Build();
         await host.StartAsync();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AsgiBridge.Hosting;
+
+/// <summary>
+/// What every connection of one host shares: the lifespan state (copied into each scope), and the counters behind
+/// <c>LimitConcurrency</c> and <c>LimitMaxRequests</c>.
+/// </summary>
+internal sealed class AsgiServerState
+{
+    private readonly int? _limitConcurrency;
+    private readonly long _limitMaxRequests;
+    private readonly IHostApplicationLifetime? _lifetime;
+    private readonly ILogger? _logger;
+    private int _inFlight;
+    private long _started;
+
+    public AsgiServerState(IOptions<AsgiServerOptions> options, IHostApplicationLifetime? lifetime = null, ILoggerFactory? loggerFactory = null)
+    {
+        var value = options.Value;
+        _limitConcurrency = value.LimitConcurrency;
+        _limitMaxRequests = value.LimitMaxRequests is { } max
+            ? max + (value.LimitMaxRequestsJitter > 0 ? Random.Shared.Next(value.LimitMaxRequestsJitter + 1) : 0)
+            : long.MaxValue;
+        _lifetime = lifetime;
+        _logger = loggerFactory?.CreateLogger("AsgiBridge.Limits");
+    }
+
+    /// <summary>The dictionary the lifespan scope fills; each request and WebSocket scope gets a shallow copy.</summary>
+    public Dictionary<string, object?> LifespanState { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Requests and WebSocket sessions in flight.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>
+    /// Admits a request or WebSocket session, or refuses it (503): the concurrency limit is reached, or the request
+    /// limit has been used up and the host is shutting down (uvicorn's --limit-max-requests).
+    /// </summary>
+    public Admission TryEnter()
+    {
+        var number = Interlocked.Increment(ref _started);
+        if (number > _limitMaxRequests)
+        {
+            return Admission.Refused;
+        }
+
+        if (Interlocked.Increment(ref _inFlight) > (_limitConcurrency ?? int.MaxValue))
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Interlocked.Decrement(ref _started);
+            return Admission.Refused;
+        }
+
+        if (number == _limitMaxRequests)
+        {
+            Diagnostics.Log.MaxRequestsReached(_logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, number);
+            _lifetime?.StopApplication();
+            return Admission.Last;
+        }
+
+        return Admission.Admitted;
+    }
+
+    public void Exit() => Interlocked.Decrement(ref _inFlight);
+}
+
+/// <summary>The answer of <see cref="AsgiServerState.TryEnter"/>.</summary>
+internal enum Admission : byte
+{
+    /// <summary>Serve it.</summary>
+    Admitted,
+
+    /// <summary>Serve it, and close the connection after it: it is the last request before shutdown.</summary>
+    Last,
+
+    /// <summary>Answer 503 and close.</summary>
+    Refused,
+}

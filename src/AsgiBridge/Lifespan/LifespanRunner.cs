@@ -1,0 +1,157 @@
+using System.Threading.Channels;
+using AsgiBridge.Diagnostics;
+using AsgiBridge.Hosting;
+using AsgiBridge.Infrastructure;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AsgiBridge.Lifespan;
+
+/// <summary>
+/// Runs the application's lifespan scope (ASGI lifespan protocol). Startup runs in <c>StartingAsync</c>, before
+/// any hosted service starts, so no endpoint accepts traffic until the app is ready; shutdown runs in
+/// <c>StoppedAsync</c>, after Kestrel has drained its connections. A failed or timed-out startup throws, which
+/// stops the host.
+/// </summary>
+internal sealed class LifespanRunner : IHostedLifecycleService
+{
+    private readonly AsgiApp _app;
+    private readonly AsgiServerOptions _options;
+    private readonly AsgiServerState _state;
+    private readonly ILogger _logger;
+    private readonly Channel<IDictionary<string, object?>> _incoming = Channel.CreateUnbounded<IDictionary<string, object?>>();
+    private readonly TaskCompletionSource<string?> _startup = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string?> _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _appTask;
+    private bool _supported;
+
+    public LifespanRunner(AsgiApplication application, IOptions<AsgiServerOptions> options, AsgiServerState state, ILoggerFactory loggerFactory)
+    {
+        _app = application.App;
+        _options = options.Value;
+        _state = state;
+        _logger = loggerFactory.CreateLogger("AsgiBridge.Lifespan");
+    }
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Lifespan == AsgiLifespanMode.Off)
+        {
+            return;
+        }
+
+        var scope = new AsgiScope("lifespan") { State = _state.LifespanState };
+        _incoming.Writer.TryWrite(LifespanEvent.Startup());
+        _appTask = Task.Run(async () => await _app(scope, ReceiveAsync, SendAsync).ConfigureAwait(false), CancellationToken.None);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.TimeoutLifespan);
+        var finished = await Task.WhenAny(_startup.Task, _appTask, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false);
+
+        // An app may answer and return at once: the answer counts, whichever task was seen first.
+        if (finished == _startup.Task || _startup.Task.IsCompleted)
+        {
+            var failure = await _startup.Task.ConfigureAwait(false);
+            if (failure is not null)
+            {
+                Log.LifespanStartupFailed(_logger, failure);
+                throw new InvalidOperationException($"ASGI lifespan startup failed: {failure}");
+            }
+
+            _supported = true;
+            Log.LifespanStartupComplete(_logger);
+            return;
+        }
+
+        if (finished == _appTask)
+        {
+            // The app ended (or raised) without answering lifespan.startup: it does not support lifespan.
+            var exception = _appTask.Exception?.GetBaseException();
+            if (_options.Lifespan == AsgiLifespanMode.On)
+            {
+                Log.LifespanUnsupportedError(_logger, exception);
+                throw new InvalidOperationException("ASGI lifespan startup failed: the application did not answer lifespan.startup (Asgi:Lifespan is 'on').", exception);
+            }
+
+            Log.LifespanUnsupported(_logger, exception?.Message ?? "returned without answering lifespan.startup");
+            return;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Log.LifespanStartupTimeout(_logger, _options.TimeoutLifespan);
+        throw new TimeoutException($"ASGI lifespan startup did not complete within {_options.TimeoutLifespan} (Asgi:TimeoutLifespan).");
+    }
+
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        if (!_supported || _appTask is null)
+        {
+            return;
+        }
+
+        _incoming.Writer.TryWrite(LifespanEvent.Shutdown());
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.TimeoutLifespan);
+        var finished = await Task.WhenAny(_shutdown.Task, _appTask, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false);
+        if (finished == _shutdown.Task || _shutdown.Task.IsCompleted)
+        {
+            var failure = await _shutdown.Task.ConfigureAwait(false);
+            if (failure is null)
+            {
+                Log.LifespanShutdownComplete(_logger);
+            }
+            else
+            {
+                Log.LifespanShutdownFailed(_logger, failure);
+            }
+        }
+        else if (finished == _appTask)
+        {
+            Log.LifespanShutdownFailed(_logger, _appTask.Exception?.GetBaseException().Message ?? "the application returned without answering lifespan.shutdown");
+        }
+        else
+        {
+            Log.LifespanShutdownFailed(_logger, $"no answer within {_options.TimeoutLifespan}");
+        }
+    }
+
+    private ValueTask<IDictionary<string, object?>> ReceiveAsync() => _incoming.Reader.ReadAsync();
+
+    private ValueTask SendAsync(IDictionary<string, object?> message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var type = message.TryGetValue("type", out var value) ? value as string : null;
+        var text = message.TryGetValue("message", out var m) ? AsgiValues.ToNullableString(m, type ?? "lifespan", "message") : null;
+        switch (type)
+        {
+            case "lifespan.startup.complete" or "lifespan.startup.failed":
+                if (!_startup.TrySetResult(type.EndsWith(".failed", StringComparison.Ordinal) ? text ?? "" : null))
+                {
+                    ThrowHelper.ThrowProtocol($"'{type}' event sent twice or out of order.");
+                }
+
+                break;
+            case "lifespan.shutdown.complete" or "lifespan.shutdown.failed":
+                if (!_startup.Task.IsCompleted || !_shutdown.TrySetResult(type.EndsWith(".failed", StringComparison.Ordinal) ? text ?? "" : null))
+                {
+                    ThrowHelper.ThrowProtocol($"'{type}' event sent before lifespan.shutdown was received.");
+                }
+
+                break;
+            default:
+                ThrowHelper.ThrowProtocol($"Unknown event type '{type}' for a 'lifespan' scope.");
+                break;
+        }
+
+        return default;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
