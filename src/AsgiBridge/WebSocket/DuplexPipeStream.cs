@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 
 namespace AsgiBridge.WebSocket;
@@ -12,11 +11,13 @@ internal sealed class DuplexPipeStream : Stream
 {
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private readonly ClientFrameGuard _guard;
 
-    public DuplexPipeStream(PipeReader input, PipeWriter output)
+    public DuplexPipeStream(PipeReader input, PipeWriter output, ClientFrameGuard guard)
     {
         _input = input;
         _output = output;
+        _guard = guard;
     }
 
     public override bool CanRead => true;
@@ -33,24 +34,45 @@ internal sealed class DuplexPipeStream : Stream
     {
         while (true)
         {
-            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var data = result.Buffer;
-            if (!data.IsEmpty)
-            {
-                var count = (int)Math.Min(data.Length, buffer.Length);
-                var slice = data.Slice(0, count);
-                slice.CopyTo(buffer.Span);
-                _input.AdvanceTo(slice.End);
-                return count;
-            }
-
-            _input.AdvanceTo(data.End);
-            if (result.IsCompleted)
+            if (_guard.IsPoisoned)
             {
                 return 0;
             }
 
-            // A canceled read (Kestrel's graceful-shutdown wake-up) is not the end of the stream: read on.
+            // Bytes the guard still holds to emit (a header, a substitute frame) come out without new input.
+            var pending = _guard.Transfer(default, buffer.Span, out _);
+            if (pending > 0)
+            {
+                return pending;
+            }
+
+            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var data = result.Buffer;
+            var written = 0;
+            var consumed = 0L;
+            foreach (var segment in data)
+            {
+                written += _guard.Transfer(segment.Span, buffer.Span[written..], out var used);
+                consumed += used;
+                if (used < segment.Length || written == buffer.Length)
+                {
+                    break;
+                }
+            }
+
+            _input.AdvanceTo(data.GetPosition(consumed), consumed == data.Length ? data.End : data.GetPosition(consumed));
+            if (written > 0)
+            {
+                return written;
+            }
+
+            if (result.IsCompleted && consumed == data.Length)
+            {
+                return 0;
+            }
+
+            // Nothing to hand over yet (a partial header), or a canceled read (Kestrel's graceful-shutdown
+            // wake-up), which is not the end of the stream: read on.
         }
     }
 
