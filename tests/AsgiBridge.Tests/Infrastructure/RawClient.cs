@@ -15,10 +15,12 @@ public sealed class RawClient : IDisposable
     /// <summary>The underlying socket, for tests that need to see resets or half-closes themselves.</summary>
     public Socket Socket => _socket;
 
-    public static async Task<RawClient> ConnectAsync(TestServer server)
+    public static Task<RawClient> ConnectAsync(TestServer server) => ConnectAsync(server.EndPoint);
+
+    public static async Task<RawClient> ConnectAsync(System.Net.IPEndPoint endPoint)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(server.EndPoint);
+        await socket.ConnectAsync(endPoint);
         return new RawClient(socket);
     }
 
