@@ -82,6 +82,7 @@ internal sealed partial class Http1Connection
     private async ValueTask<BodyChunk> ReadBodyChunkAsync(bool copy)
     {
         SetDeadline(_settings.RequestHeadersTimeoutMs);
+        await FlushPendingAsync().ConfigureAwait(false);
         try
         {
             while (true)

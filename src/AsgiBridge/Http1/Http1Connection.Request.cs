@@ -55,7 +55,14 @@ internal sealed partial class Http1Connection
         Exception? failure = null;
         try
         {
-            await _app(scope, _receive, _send).ConfigureAwait(false);
+            var running = _app(scope, _receive, _send);
+            if (!running.IsCompleted)
+            {
+                // The app is going asynchronous: the previous response must not wait for it.
+                await FlushPendingAsync().ConfigureAwait(false);
+            }
+
+            await running.ConfigureAwait(false);
         }
         catch (ClientDisconnectedException)
         {

@@ -100,6 +100,14 @@ internal sealed partial class Http1Connection
                 return;
             }
 
+            if (body.IsEmpty && last && _keepAlive && !ShouldFlushNow)
+            {
+                // The last piece of a keep-alive response: leave it for the next flush, so pipelined responses
+                // go out together (see FlushPendingAsync for when that happens).
+                _flushPending = true;
+                return;
+            }
+
             await FlushAsync().ConfigureAwait(false);
             if (body.IsEmpty)
             {
@@ -108,8 +116,48 @@ internal sealed partial class Http1Connection
         }
     }
 
+    /// <summary>Past this much unflushed output a completed response is flushed at once.</summary>
+    private const int MaxPendingOutput = 64 * 1024;
+
+    private bool _flushPending;
+
+    private bool ShouldFlushNow => !_output.CanGetUnflushedBytes || _output.UnflushedBytes > MaxPendingOutput;
+
+    /// <summary>
+    /// Flushes a completed response whose flush was deferred. Called before the connection waits for input (the
+    /// client may be waiting for this response before it sends more) and before an application call goes
+    /// asynchronous (it may take a while). Pipelined requests whose applications answer synchronously therefore
+    /// share one flush, like the raw handler's one flush per read batch.
+    /// </summary>
+    private async ValueTask FlushPendingAsync()
+    {
+        if (!_flushPending)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_flushPending)
+            {
+                _flushPending = false;
+                await _output.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            // The client is gone; the next read sees it.
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     private async ValueTask FlushAsync()
     {
+        _flushPending = false;
         FlushResult result;
         try
         {

@@ -96,9 +96,18 @@ internal sealed partial class Http1Connection : IDisposable
     {
         SetDeadline(_settings.KeepAliveTimeoutMs);
         var started = false;
+        var first = true;
         while (true)
         {
-            var result = await _input.ReadAsync().ConfigureAwait(false);
+            // A pipelined request already buffered is parsed without flushing the previous response first;
+            // before waiting for the network, the pending response goes out.
+            if (!first || !_flushPending || !_input.TryRead(out var result))
+            {
+                await FlushPendingAsync().ConfigureAwait(false);
+                result = await _input.ReadAsync().ConfigureAwait(false);
+            }
+
+            first = false;
             var buffer = result.Buffer;
             if (!started && !buffer.IsEmpty)
             {
