@@ -121,6 +121,28 @@ public sealed class HttpBasicsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pipelined_response_is_not_held_back_by_a_slow_next_request()
+    {
+        var release = new TaskCompletionSource();
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            if (scope.Path == "/slow")
+            {
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(20)); // released only once the first response was read
+            }
+
+            await send(new HttpResponseStartEvent(200));
+            await send(new HttpResponseBodyEvent(Encoding.ASCII.GetBytes(scope.Path)));
+        });
+        using var raw = await RawClient.ConnectAsync(server);
+        await raw.SendAsync("GET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+        var first = await raw.ReadResponsesAsync(1, timeout: TimeSpan.FromSeconds(5));
+        Assert.Equal("/fast", first[0].BodyText);
+        release.SetResult();
+        Assert.Equal("/slow", (await raw.ReadResponsesAsync(2))[1].BodyText);
+    }
+
+    [Fact]
     public async Task Unread_request_body_is_skipped_before_the_next_request()
     {
         using var scope = new RawClientScope(_server);
