@@ -9,6 +9,8 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
     /// <summary>Serves a request that asks for a WebSocket. The connection always ends with the session.</summary>
     private async ValueTask<bool> ProcessWebSocketAsync()
     {
+        // A response pipelined before the upgrade must not wait for the WebSocket application.
+        await FlushPendingAsync().ConfigureAwait(false);
         var scope = BuildScope();
         scope.Type = "websocket";
         scope.Scheme = _scheme == "https" ? "wss" : "ws";
@@ -45,13 +47,14 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
     async ValueTask IWebSocketHttpFallback.WriteSwitchingProtocolsAsync(IReadOnlyList<AsgiHeader> headers)
     {
         var output = _output;
+        var info = ResponseHeaderInfo.Validate(headers, "websocket.accept");
         output.Write(StatusLines.Get(101));
         foreach (var header in headers)
         {
             WriteHeaderLine(output, header.Name.Span, header.Value.Span);
         }
 
-        WriteServerHeaders(output);
+        WriteServerHeaders(output, skipDate: info.HasDate, skipServer: info.HasServer);
         output.Write("\r\n"u8);
         _headWritten = true;
         _responseStarted = true;

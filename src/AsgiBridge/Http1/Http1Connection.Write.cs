@@ -255,15 +255,15 @@ internal sealed partial class Http1Connection
         await output.FlushAsync().ConfigureAwait(false);
     }
 
-    /// <summary>The date and server headers, unless configured off.</summary>
-    private void WriteServerHeaders(PipeWriter output)
+    /// <summary>The date and server headers, unless configured off or already given by the application.</summary>
+    private void WriteServerHeaders(PipeWriter output, bool skipDate = false, bool skipServer = false)
     {
-        if (_settings.DateHeader)
+        if (_settings.DateHeader && !skipDate)
         {
             output.Write(Infrastructure.DateHeader.Line);
         }
 
-        if (_settings.ServerHeader)
+        if (_settings.ServerHeader && !skipServer)
         {
             output.Write("server: asgibridge\r\n"u8);
         }

@@ -25,6 +25,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
     private readonly TaskCompletionSource<string?> _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _appTask;
     private bool _supported;
+    private volatile bool _shutdownSent;
 
     public LifespanRunner(AsgiApplication application, IOptions<AsgiServerOptions> options, AsgiServerState state, ILoggerFactory loggerFactory)
     {
@@ -90,6 +91,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
             return;
         }
 
+        _shutdownSent = true;
         _incoming.Writer.TryWrite(LifespanEvent.Shutdown());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.TimeoutLifespan);
@@ -133,7 +135,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
 
                 break;
             case "lifespan.shutdown.complete" or "lifespan.shutdown.failed":
-                if (!_startup.Task.IsCompleted || !_shutdown.TrySetResult(type.EndsWith(".failed", StringComparison.Ordinal) ? text ?? "" : null))
+                if (!_shutdownSent || !_shutdown.TrySetResult(type.EndsWith(".failed", StringComparison.Ordinal) ? text ?? "" : null))
                 {
                     ThrowHelper.ThrowProtocol($"'{type}' event sent before lifespan.shutdown was received.");
                 }

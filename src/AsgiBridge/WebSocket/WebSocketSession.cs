@@ -99,6 +99,8 @@ internal sealed partial class WebSocketSession : IDisposable
                     Log.AppFailedAfterResponse(_logger, "GET", _scope.Path, failure);
                 }
 
+                // Like the HTTP path: if nothing of the application's answer reached the wire, a clean 500.
+                await _http.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
                 break;
             case SessionState.Open or SessionState.CloseSent:
                 if (failure is not null)

@@ -73,6 +73,52 @@ public sealed class HostProcessShutdownTests
         }
     }
 
+    [Fact]
+    public async Task A_second_signal_forces_exit_without_waiting_for_requests()
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Host.dll"), "--app", "demo", "--urls", $"http://127.0.0.1:{port}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await WaitForListenerAsync(port);
+            using var client = await RawClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+            await client.SendAsync("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+            await client.ReadResponseAsync();
+            await client.SendAsync("GET /sleep?ms=60000 HTTP/1.1\r\nHost: x\r\n\r\n");
+            await Task.Delay(300);
+            await SignalAsync(process.Id); // graceful: would wait up to the 30 s shutdown timeout for /sleep
+            await Task.Delay(300);
+            await SignalAsync(process.Id); // forced
+            Assert.True(process.WaitForExit(10_000), "the second signal did not force an exit");
+            Assert.Equal(130, process.ExitCode);
+            Assert.Contains("Second signal", await errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await output;
+        }
+    }
+
+    private static async Task SignalAsync(int pid)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     private static async Task WaitForListenerAsync(int port)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
