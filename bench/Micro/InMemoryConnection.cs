@@ -58,7 +58,7 @@ internal sealed class InMemoryConnection : ConnectionContext, IConnectionHeartbe
     public override ValueTask DisposeAsync()
     {
         _closed.Dispose();
-        return default;
+        return base.DisposeAsync();
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

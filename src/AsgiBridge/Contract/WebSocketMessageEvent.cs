@@ -63,7 +63,7 @@ public sealed class WebSocketMessageEvent : AsgiEvent
     {
         switch (key)
         {
-            case "bytes": Bytes = value is null ? null : AsgiValues.ToBytes(value, Type, key); return true;
+            case "bytes": Bytes = value is null ? default(ReadOnlyMemory<byte>?) : AsgiValues.ToBytes(value, Type, key); return true;
             case "text": Text = AsgiValues.ToNullableString(value, Type, key); return true;
             default: return false;
         }

@@ -12,6 +12,8 @@ internal sealed class DuplexPipeStream : Stream
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly ClientFrameGuard _guard;
+    private volatile bool _stopped;
+    private int _reading;
 
     public DuplexPipeStream(PipeReader input, PipeWriter output, ClientFrameGuard guard)
     {
@@ -30,11 +32,14 @@ internal sealed class DuplexPipeStream : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
+    /// <summary>Ends reading: the pending and every later read return end-of-stream.</summary>
+    public void Stop() => _stopped = true;
+
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (true)
         {
-            if (_guard.IsPoisoned)
+            if (_guard.IsPoisoned || _stopped)
             {
                 return 0;
             }
@@ -46,7 +51,17 @@ internal sealed class DuplexPipeStream : Stream
                 return pending;
             }
 
-            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadResult result;
+            Volatile.Write(ref _reading, 1);
+            try
+            {
+                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _reading, 0);
+            }
+
             var data = result.Buffer;
             var written = 0;
             var consumed = 0L;
@@ -66,7 +81,7 @@ internal sealed class DuplexPipeStream : Stream
                 return written;
             }
 
-            if (result.IsCompleted && consumed == data.Length)
+            if ((result.IsCompleted && consumed == data.Length) || (result.IsCanceled && _stopped))
             {
                 return 0;
             }
@@ -100,6 +115,24 @@ internal sealed class DuplexPipeStream : Stream
 
     public override void Flush()
     {
+    }
+
+    /// <summary>
+    /// The BCL disposes the stream to abort the WebSocket (a keep-alive ping timeout, or Abort): end the read it
+    /// may have pending, or it would wait on the connection forever.
+    /// </summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_stopped)
+        {
+            Stop();
+            if (Volatile.Read(ref _reading) != 0)
+            {
+                _input.CancelPendingRead();
+            }
+        }
+
+        base.Dispose(disposing);
     }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

@@ -29,7 +29,7 @@ internal sealed partial class WebSocketSession
         {
             case WebSocketMessageEvent.SendType:
                 var bytes = Get("bytes");
-                return SendMessageAsync(bytes is null ? null : AsgiValues.ToBytes(bytes, type, "bytes"), AsgiValues.ToNullableString(Get("text"), type, "text"));
+                return SendMessageAsync(bytes is null ? default(ReadOnlyMemory<byte>?) : AsgiValues.ToBytes(bytes, type, "bytes"), AsgiValues.ToNullableString(Get("text"), type, "text"));
             case "websocket.accept":
                 return AcceptAsync(AsgiValues.ToNullableString(Get("subprotocol"), type, "subprotocol"), AsgiValues.ToHeaders(Get("headers"), type, "headers"));
             case WebSocketCloseEvent.CloseType:
@@ -103,7 +103,7 @@ internal sealed partial class WebSocketSession
 
     private async ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)
     {
-        if (bytes is not null == text is not null)
+        if (bytes.HasValue == (text is not null))
         {
             ThrowHelper.ThrowProtocol("'websocket.send' event: exactly one of the keys 'bytes' and 'text' must be set.");
         }
