@@ -13,10 +13,12 @@ public sealed class AsgiScope : AsgiDictionary
         "headers", "client", "server", "subprotocols", "state", "extensions",
     ];
 
-    private IDictionary<string, object?>? _asgi;
     private IDictionary<string, object?>? _state;
     private IDictionary<string, object?>? _stateSource;
-    private IDictionary<string, object?>? _extensions;
+
+    // Keys most requests never touch live in a side object made on first use: 16 bytes less per request on the
+    // hot path (measured with bench/Micro --live-allocations).
+    private Rare? _rare;
 
     /// <summary>Creates a scope of the given type.</summary>
     /// <param name="type"><c>"http"</c>, <c>"websocket"</c> or <c>"lifespan"</c>.</param>
@@ -62,7 +64,11 @@ public sealed class AsgiScope : AsgiDictionary
     public AsgiEndpoint? Server { get; set; }
 
     /// <summary><c>subprotocols</c>: the subprotocols a WebSocket client offered; null for other scope types.</summary>
-    public IReadOnlyList<string>? Subprotocols { get; set; }
+    public IReadOnlyList<string>? Subprotocols
+    {
+        get => _rare?.Subprotocols;
+        set => (_rare ??= new Rare()).Subprotocols = value;
+    }
 
     /// <summary>
     /// <c>state</c>: a shallow copy of the state the application filled during lifespan startup, made on first
@@ -88,15 +94,15 @@ public sealed class AsgiScope : AsgiDictionary
     /// <summary><c>asgi</c>: <c>{"version": "3.0", "spec_version": "2.4"}</c>.</summary>
     public IDictionary<string, object?> Asgi
     {
-        get => _asgi ??= new Dictionary<string, object?>(StringComparer.Ordinal) { ["version"] = AsgiVersion, ["spec_version"] = SpecVersion };
-        set => _asgi = value;
+        get => (_rare ??= new Rare()).Asgi ??= new Dictionary<string, object?>(StringComparer.Ordinal) { ["version"] = AsgiVersion, ["spec_version"] = SpecVersion };
+        set => (_rare ??= new Rare()).Asgi = value;
     }
 
     /// <summary><c>extensions</c>: the ASGI extensions this server supports for this scope.</summary>
     public IDictionary<string, object?> Extensions
     {
-        get => _extensions ??= new Dictionary<string, object?>(StringComparer.Ordinal);
-        set => _extensions = value;
+        get => (_rare ??= new Rare()).Extensions ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        set => (_rare ??= new Rare()).Extensions = value;
     }
 
     /// <summary>Returns the first request header named <paramref name="name"/> (lower-case ASCII), or null.</summary>
@@ -158,9 +164,16 @@ public sealed class AsgiScope : AsgiDictionary
             case "server": Server = value as AsgiEndpoint ?? (value is null ? null : throw new AsgiProtocolException("scope: key 'server' must be an AsgiEndpoint or null.")); return true;
             case "subprotocols": Subprotocols = value as IReadOnlyList<string> ?? (value is null ? null : throw new AsgiProtocolException("scope: key 'subprotocols' must be a list of strings.")); return true;
             case "state": State = value as IDictionary<string, object?> ?? (value is null ? null : throw new AsgiProtocolException("scope: key 'state' must be a dictionary.")); return true;
-            case "asgi": _asgi = value as IDictionary<string, object?> ?? throw new AsgiProtocolException("scope: key 'asgi' must be a dictionary."); return true;
-            case "extensions": _extensions = value as IDictionary<string, object?> ?? throw new AsgiProtocolException("scope: key 'extensions' must be a dictionary."); return true;
+            case "asgi": Asgi = value as IDictionary<string, object?> ?? throw new AsgiProtocolException("scope: key 'asgi' must be a dictionary."); return true;
+            case "extensions": Extensions = value as IDictionary<string, object?> ?? throw new AsgiProtocolException("scope: key 'extensions' must be a dictionary."); return true;
             default: return false;
         }
+    }
+
+    private sealed class Rare
+    {
+        public IDictionary<string, object?>? Asgi;
+        public IDictionary<string, object?>? Extensions;
+        public IReadOnlyList<string>? Subprotocols;
     }
 }

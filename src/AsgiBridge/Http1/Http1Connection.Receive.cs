@@ -1,5 +1,6 @@
 using System.Buffers;
 using AsgiBridge.Infrastructure;
+using System.Runtime.CompilerServices;
 
 namespace AsgiBridge.Http1;
 
@@ -37,6 +38,7 @@ internal sealed partial class Http1Connection
         return ReadRequestEventAsync();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<IDictionary<string, object?>> ReadRequestEventAsync()
     {
         _receiveInFlight = true;
@@ -79,6 +81,7 @@ internal sealed partial class Http1Connection
     /// Reads the next piece of the request body by its framing. Gone means the client left, or the body stalled
     /// past the timeout (then 408 is answered if possible). With <paramref name="copy"/> false the bytes are skipped.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BodyChunk> ReadBodyChunkAsync(bool copy)
     {
         SetDeadline(_settings.RequestHeadersTimeoutMs);

@@ -1,5 +1,6 @@
 using AsgiBridge.Diagnostics;
 using AsgiBridge.WebSocket;
+using System.Runtime.CompilerServices;
 
 namespace AsgiBridge.Http1;
 
@@ -19,6 +20,7 @@ internal sealed partial class Http1Connection
     private TaskCompletionSource? _disconnectWaiter;
 
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessRequestAsync()
     {
         var state = _settings.State;
@@ -47,6 +49,7 @@ internal sealed partial class Http1Connection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessHttpRequestAsync()
     {
         var scope = BuildScope();
@@ -197,6 +200,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Reads and discards the rest of a body the application did not read, so the next request can be parsed.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> DrainBodyAsync()
     {
         try

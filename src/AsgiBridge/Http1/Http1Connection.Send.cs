@@ -1,4 +1,5 @@
 using AsgiBridge.Infrastructure;
+using System.Runtime.CompilerServices;
 
 namespace AsgiBridge.Http1;
 
@@ -93,6 +94,7 @@ internal sealed partial class Http1Connection
         _responseStarted = true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendBodyAsync(ReadOnlyMemory<byte> body, bool moreBody)
     {
         if (_clientGone)

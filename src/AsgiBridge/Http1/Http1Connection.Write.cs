@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace AsgiBridge.Http1;
 
@@ -67,6 +68,7 @@ internal sealed partial class Http1Connection
     /// <param name="body">The piece.</param>
     /// <param name="last">Whether it is the last piece.</param>
     /// <param name="flushEmpty">Flush even an empty mid-stream piece (the head was just written: the client should see it).</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> body, bool last, bool flushEmpty)
     {
         if (SuppressBody)
@@ -129,6 +131,7 @@ internal sealed partial class Http1Connection
     /// asynchronous (it may take a while). Pipelined requests whose applications answer synchronously therefore
     /// share one flush, like the raw handler's one flush per read batch.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushPendingAsync()
     {
         if (!_flushPending)
@@ -155,6 +158,7 @@ internal sealed partial class Http1Connection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync()
     {
         _flushPending = false;

@@ -3,6 +3,7 @@ using AsgiBridge.Diagnostics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
+using System.Runtime.CompilerServices;
 
 namespace AsgiBridge.Http1;
 
@@ -92,6 +93,7 @@ internal sealed partial class Http1Connection : IDisposable
     }
 
     /// <summary>Reads and parses the next request head. Returns false when the connection should close quietly.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadHeadAsync()
     {
         SetDeadline(_settings.KeepAliveTimeoutMs);

@@ -9,6 +9,11 @@ public static class HelloApp
     private static readonly byte[] s_body = "Hello, World!"u8.ToArray();
     private static readonly AsgiHeader[] s_headers = [new("content-type", "text/plain")];
 
+    // The server never keeps or changes an event it is sent, so a fixed response can reuse the same two events:
+    // the hello path then allocates nothing in the application.
+    private static readonly HttpResponseStartEvent s_start = new(200, s_headers);
+    private static readonly HttpResponseBodyEvent s_bodyEvent = new(s_body);
+
     /// <summary>The app.</summary>
     public static readonly AsgiApp App = static async (scope, receive, send) =>
     {
@@ -23,7 +28,7 @@ public static class HelloApp
             return;
         }
 
-        await send(new HttpResponseStartEvent(200, s_headers)).ConfigureAwait(false);
-        await send(new HttpResponseBodyEvent(s_body)).ConfigureAwait(false);
+        await send(s_start).ConfigureAwait(false);
+        await send(s_bodyEvent).ConfigureAwait(false);
     };
 }
