@@ -22,6 +22,12 @@ public static class EchoApp
             return;
         }
 
+        if (scope.Type == "lifespan")
+        {
+            await LifespanNoop.RunAsync(receive, send).ConfigureAwait(false);
+            return;
+        }
+
         if (scope.Type != "http")
         {
             return;

@@ -23,6 +23,12 @@ public static class HelloApp
             return;
         }
 
+        if (scope.Type == "lifespan")
+        {
+            await LifespanNoop.RunAsync(receive, send).ConfigureAwait(false);
+            return;
+        }
+
         if (scope.Type != "http")
         {
             return;
