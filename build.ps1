@@ -5,6 +5,7 @@
 .EXAMPLE
   ./build.ps1 test
   ./build.ps1 run -App echo -Urls http://127.0.0.1:8001
+  ./build.ps1 bench      # BenchmarkDotNet micro-benchmarks (the load benchmark is bench/run.sh, Linux)
 #>
 param(
   [ValidateSet('build', 'test', 'run', 'bench')]
@@ -20,6 +21,6 @@ switch ($Target) {
   'build' { dotnet build Bridge.sln -c $Configuration }
   'test'  { dotnet test Bridge.sln -c $Configuration }
   'run'   { dotnet run --project src/Host -c $Configuration -- --app $App --urls $Urls }
-  'bench' { dotnet run --project src/Host -c Release -- --app hello --urls $Urls }
+  'bench' { dotnet run -c Release --project bench/Micro -- --filter '*' }
 }
 exit $LASTEXITCODE
