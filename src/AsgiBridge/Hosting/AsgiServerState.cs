@@ -28,8 +28,20 @@ internal sealed class AsgiServerState
         _logger = loggerFactory?.CreateLogger("AsgiBridge.Limits");
     }
 
-    /// <summary>The dictionary the lifespan scope fills; each request and WebSocket scope gets a shallow copy.</summary>
+    private Dictionary<string, object?>? _stateSnapshot;
+
+    /// <summary>The dictionary the lifespan scope fills during startup.</summary>
     public Dictionary<string, object?> LifespanState { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What each request and WebSocket scope's <c>state</c> is copied from: a snapshot taken when startup completed,
+    /// so later changes by a still-running lifespan task cannot race the copies.
+    /// </summary>
+    public IDictionary<string, object?> StateSource => Volatile.Read(ref _stateSnapshot) ?? LifespanState;
+
+    /// <summary>Takes the snapshot <see cref="StateSource"/> serves; called once lifespan startup completed.</summary>
+    public void FreezeLifespanState() =>
+        Volatile.Write(ref _stateSnapshot, new Dictionary<string, object?>(LifespanState, StringComparer.Ordinal));
 
     /// <summary>Requests and WebSocket sessions in flight.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);

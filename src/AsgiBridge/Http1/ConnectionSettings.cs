@@ -41,6 +41,12 @@ internal sealed class ConnectionSettings
 
     public string RootPath { get; }
 
-    /// <summary>How long a closing connection keeps reading (and discarding) input so its last response is not lost to a TCP reset.</summary>
-    public static TimeSpan LingerTimeout { get; } = TimeSpan.FromSeconds(1);
+    /// <summary>The longest a closing connection keeps reading (and discarding) input so its last response is not lost to a TCP reset.</summary>
+    public static TimeSpan LingerTimeout { get; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A closing connection stops lingering once the client has sent nothing for this long.</summary>
+    public static TimeSpan LingerIdle { get; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>The most input a closing connection discards before it gives up lingering.</summary>
+    public static long LingerMaxBytes { get; } = 1024 * 1024;
 }

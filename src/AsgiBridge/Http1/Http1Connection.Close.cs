@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -36,34 +37,89 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>
-    /// Ends the connection. With <paramref name="linger"/>, after our last response the send side is closed first
-    /// and unread input is drained for a moment: closing a socket with unread data makes the kernel send a reset,
-    /// which can destroy the response before the client reads it (the "lingering close" of RFC 9112 §9.6).
+    /// Ends the connection. With <paramref name="linger"/> (after a response we close on), input the client is
+    /// still sending is read and discarded first, while the response drains to the network: closing a socket with
+    /// unread input makes the kernel answer with a reset, which also drops response bytes not yet transmitted
+    /// (RFC 9112 §9.6, "lingering close"). Kestrel's socket transport cannot half-close, so the output is completed
+    /// only once the client has gone quiet for <see cref="ConnectionSettings.LingerIdle"/>, has closed, or the
+    /// linger budget (time and bytes) is spent.
     /// </summary>
     private async ValueTask CloseAsync(bool linger)
     {
         try
         {
-            await _output.CompleteAsync().ConfigureAwait(false);
-            if (linger && !_aborted && !_peerClosed)
+            if (linger && !_aborted && !_peerClosed && ClientMayStillBeSending())
             {
-                using var timeout = new CancellationTokenSource(ConnectionSettings.LingerTimeout);
-                while (true)
-                {
-                    var result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
-                    _input.AdvanceTo(result.Buffer.End);
-                    if (result.IsCompleted || result.IsCanceled)
-                    {
-                        break;
-                    }
-                }
+                await FlushPendingAsync().ConfigureAwait(false);
+                await LingerAsync().ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (IsTransportError(ex) || ex is InvalidOperationException)
         {
-            // The peer is gone or the linger ran out: either way we are done.
+            // The peer is gone, or the input is unusable: either way we are done.
+        }
+
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            // Already torn down.
         }
 
         await _input.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Lingering costs the client a short wait for our FIN, so it is done only when more input is likely on its way:
+    /// input is already buffered beyond what we consumed, the last request's head or body is unfinished (a rejection,
+    /// an unread upload), or the request was never fully read.
+    /// </summary>
+    private bool ClientMayStillBeSending()
+    {
+        if (_input.TryRead(out var buffered))
+        {
+            var pending = !buffered.Buffer.IsEmpty;
+            _input.AdvanceTo(buffered.Buffer.Start, buffered.Buffer.End);
+            if (pending || buffered.IsCompleted)
+            {
+                return pending;
+            }
+        }
+
+        return _rejected || !_bodyComplete;
+    }
+
+    private async ValueTask LingerAsync()
+    {
+        var deadline = Environment.TickCount64 + (long)ConnectionSettings.LingerTimeout.TotalMilliseconds;
+        long discarded = 0;
+        while (discarded < ConnectionSettings.LingerMaxBytes)
+        {
+            var remaining = deadline - Environment.TickCount64;
+            if (remaining <= 0)
+            {
+                return;
+            }
+
+            using var idle = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(remaining, (long)ConnectionSettings.LingerIdle.TotalMilliseconds)));
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync(idle.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the client went quiet: nothing unread will arrive to trigger a reset
+            }
+
+            discarded += result.Buffer.Length;
+            _input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
     }
 }

@@ -44,14 +44,14 @@ internal sealed partial class Http1Connection
         _receiveInFlight = true;
         try
         {
-            if (_head.Expect100Continue && !_sent100 && !_head.IsHttp10 && !_headWritten)
-            {
-                await WriteContinueAsync().ConfigureAwait(false);
-            }
-
             BodyChunk chunk;
             try
             {
+                if (_head.Expect100Continue && !_sent100 && !_head.IsHttp10 && !_headWritten)
+                {
+                    await WriteContinueAsync().ConfigureAwait(false);
+                }
+
                 chunk = await ReadBodyChunkAsync(copy: true).ConfigureAwait(false);
             }
             catch (BadRequestException ex)
@@ -60,6 +60,13 @@ internal sealed partial class Http1Connection
                 _clientGone = true;
                 _keepAlive = false;
                 await TryWriteRejectionWhileRunningAsync(ex.Reason).ConfigureAwait(false);
+                return new HttpDisconnectEvent();
+            }
+            catch (Exception ex) when (IsTransportError(ex) || ex is ClientDisconnectedException)
+            {
+                // A reset or abort while reading the body is the client leaving: ASGI says http.disconnect.
+                _clientGone = true;
+                _keepAlive = false;
                 return new HttpDisconnectEvent();
             }
 
@@ -168,13 +175,32 @@ internal sealed partial class Http1Connection
     /// <summary>After the whole body: wait until the response is complete or the client leaves (ASGI http.disconnect).</summary>
     private async ValueTask<IDictionary<string, object?>> WaitForDisconnectAsync()
     {
-        var waiter = _disconnectWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_peerClosed || _appDone || _responseComplete || _clientGone)
+        TaskCompletionSource waiter;
+        lock (_waiterLock)
         {
-            waiter.TrySetResult();
+            waiter = _disconnectWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_peerClosed || _appDone || _responseComplete || _clientGone)
+            {
+                waiter.TrySetResult();
+            }
         }
 
         await waiter.Task.ConfigureAwait(false);
         return new HttpDisconnectEvent();
+    }
+
+    /// <summary>
+    /// Wakes a receive waiting for the end of the request. The signaller sets its flag before taking the lock and
+    /// the waiter checks the flags inside it, so neither side can miss the other (no lost wake-up).
+    /// </summary>
+    private void SignalDisconnect()
+    {
+        TaskCompletionSource? waiter;
+        lock (_waiterLock)
+        {
+            waiter = _disconnectWaiter;
+        }
+
+        waiter?.TrySetResult();
     }
 }

@@ -1,4 +1,5 @@
 using AsgiBridge.Diagnostics;
+using Microsoft.AspNetCore.Connections;
 using AsgiBridge.WebSocket;
 using System.Runtime.CompilerServices;
 
@@ -17,6 +18,7 @@ internal sealed partial class Http1Connection
     private bool _appDone;
     private bool _receiveInFlight;
     private bool _aborted;
+    private readonly Lock _waiterLock = new();
     private TaskCompletionSource? _disconnectWaiter;
 
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
@@ -71,13 +73,18 @@ internal sealed partial class Http1Connection
         {
             _clientGone = true;
         }
+        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException || (_clientGone && IsTransportError(ex)))
+        {
+            // The transport failed under the app (it awaited something of ours that saw the reset): the client left.
+            _clientGone = true;
+        }
         catch (Exception ex)
         {
             failure = ex;
         }
 
         _appDone = true;
-        _disconnectWaiter?.TrySetResult();
+        SignalDisconnect();
 
         if (_clientGone)
         {
@@ -175,7 +182,7 @@ internal sealed partial class Http1Connection
             Client = _client,
             Server = _server,
         };
-        scope.SetStateSource(_settings.State.LifespanState);
+        scope.SetStateSource(_settings.State.StateSource);
         _scope = scope;
         return scope;
     }
@@ -191,7 +198,10 @@ internal sealed partial class Http1Connection
         _clientGone = false;
         _appDone = false;
         _receiveInFlight = false;
-        _disconnectWaiter = null;
+        lock (_waiterLock)
+        {
+            _disconnectWaiter = null;
+        }
         _chunked.Reset();
 
         // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
@@ -199,16 +209,26 @@ internal sealed partial class Http1Connection
         ResetResponse();
     }
 
+    /// <summary>The most unread request body the server reads and discards to keep a connection alive; past it, it closes.</summary>
+    private const long MaxDrainBytes = 1024 * 1024;
+
     /// <summary>Reads and discards the rest of a body the application did not read, so the next request can be parsed.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> DrainBodyAsync()
     {
+        // A large remainder is cheaper to close on than to read (Kestrel likewise bounds its drain).
+        if (_head.Framing == BodyFraming.ContentLength && _bodyRemaining > MaxDrainBytes)
+        {
+            return false;
+        }
+
+        var start = _bodyReceived;
         try
         {
             while (!_bodyComplete)
             {
                 var result = await ReadBodyChunkAsync(copy: false).ConfigureAwait(false);
-                if (result.Gone)
+                if (result.Gone || _bodyReceived - start > MaxDrainBytes)
                 {
                     return false;
                 }
@@ -216,7 +236,7 @@ internal sealed partial class Http1Connection
 
             return true;
         }
-        catch (BadRequestException)
+        catch (Exception ex) when (ex is BadRequestException || IsTransportError(ex))
         {
             // The response is already sent: the only answer left is to close.
             return false;

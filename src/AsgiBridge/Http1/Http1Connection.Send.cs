@@ -115,6 +115,17 @@ internal sealed partial class Http1Connection
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            // Re-checked under the lock: a concurrent receive may have answered a body error (400/408/413) itself.
+            if (_clientGone)
+            {
+                throw new ClientDisconnectedException();
+            }
+
+            if (_responseComplete)
+            {
+                ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
+            }
+
             var headJustWritten = false;
             if (!_headWritten)
             {
@@ -146,7 +157,7 @@ internal sealed partial class Http1Connection
             _writeLock.Release();
             if (_responseComplete)
             {
-                _disconnectWaiter?.TrySetResult();
+                SignalDisconnect();
             }
         }
     }
@@ -195,7 +206,9 @@ internal sealed partial class Http1Connection
         }
 
         // RFC 9110 §10.1.1: the client may never send a body it was not invited to send; closing keeps us in sync.
-        if (_responseInfo.ConnectionClose || _closeRequested || (_head.Expect100Continue && !_sent100 && !_bodyComplete))
+        // And when the unread rest of the request body is too large to drain (DrainBodyAsync), say so now.
+        if (_responseInfo.ConnectionClose || _closeRequested || (_head.Expect100Continue && !_sent100 && !_bodyComplete)
+            || (_head.Framing == BodyFraming.ContentLength && _bodyRemaining > MaxDrainBytes))
         {
             _keepAlive = false;
         }

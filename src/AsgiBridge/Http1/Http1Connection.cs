@@ -31,6 +31,7 @@ internal sealed partial class Http1Connection : IDisposable
 
     private volatile bool _peerClosed;
     private volatile bool _closeRequested;
+    private bool _rejected;
 
     public Http1Connection(ConnectionContext context, AsgiApp app, ConnectionSettings settings, ILogger logger)
     {
@@ -77,6 +78,7 @@ internal sealed partial class Http1Connection : IDisposable
         }
         catch (BadRequestException ex)
         {
+            _rejected = true;
             Log.BadRequest(_logger, _context.ConnectionId, ex.StatusCode, ex.Message);
             linger = await TryWriteRejectionAsync(ex.Reason).ConfigureAwait(false);
         }
@@ -87,9 +89,8 @@ internal sealed partial class Http1Connection : IDisposable
         finally
         {
             StopTimer();
+            await CloseAsync(linger).ConfigureAwait(false);
         }
-
-        await CloseAsync(linger).ConfigureAwait(false);
     }
 
     /// <summary>Reads and parses the next request head. Returns false when the connection should close quietly.</summary>
@@ -139,7 +140,19 @@ internal sealed partial class Http1Connection : IDisposable
             }
 
             var reader = new System.Buffers.SequenceReader<byte>(buffer);
-            if (RequestHeadParser.TryParse(ref reader, _head, _settings.Limits))
+            bool complete;
+            try
+            {
+                complete = RequestHeadParser.TryParse(ref reader, _head, _settings.Limits);
+            }
+            catch (BadRequestException)
+            {
+                // Nothing after the bad bytes is ever answered: consume it all so the lingering close can read on.
+                _input.AdvanceTo(buffer.End);
+                throw;
+            }
+
+            if (complete)
             {
                 _input.AdvanceTo(reader.Position);
                 ClearDeadline();
@@ -162,7 +175,7 @@ internal sealed partial class Http1Connection : IDisposable
     private void OnPeerClosed()
     {
         _peerClosed = true;
-        _disconnectWaiter?.TrySetResult();
+        SignalDisconnect();
     }
 
     private void OnCloseRequested()

@@ -61,6 +61,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
             }
 
             _supported = true;
+            _state.FreezeLifespanState();
             Log.LifespanStartupComplete(_logger);
             return;
         }

@@ -149,7 +149,9 @@ internal sealed class ClientFrameGuard
         _headerLength = 0;
         _headerNeeded = 2;
         _payloadRemaining = payload;
-        if ((_header[0] & 0x0F) == 0x8 && payload is >= 2 and <= MaxControlPayload)
+        // Only a close frame with the usual 6-byte header is held (a longer length encoding is passed on as it is:
+        // the BCL judges it), so the mask and reason offsets below are fixed.
+        if ((_header[0] & 0x0F) == 0x8 && headerLength == 6 && payload is >= 2 and <= MaxControlPayload)
         {
             // Hold the whole close frame to check its reason before the BCL sees it.
             _header.AsSpan(0, headerLength).CopyTo(_close);

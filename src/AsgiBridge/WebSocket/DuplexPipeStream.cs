@@ -13,7 +13,6 @@ internal sealed class DuplexPipeStream : Stream
     private readonly PipeWriter _output;
     private readonly ClientFrameGuard _guard;
     private volatile bool _stopped;
-    private int _reading;
 
     public DuplexPipeStream(PipeReader input, PipeWriter output, ClientFrameGuard guard)
     {
@@ -51,16 +50,7 @@ internal sealed class DuplexPipeStream : Stream
                 return pending;
             }
 
-            ReadResult result;
-            Volatile.Write(ref _reading, 1);
-            try
-            {
-                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                Volatile.Write(ref _reading, 0);
-            }
+            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
 
             var data = result.Buffer;
             var written = 0;
@@ -125,11 +115,10 @@ internal sealed class DuplexPipeStream : Stream
     {
         if (disposing && !_stopped)
         {
+            // Always cancel: a read about to start would otherwise miss the stop (the connection's own later
+            // reads tolerate a canceled read).
             Stop();
-            if (Volatile.Read(ref _reading) != 0)
-            {
-                _input.CancelPendingRead();
-            }
+            _input.CancelPendingRead();
         }
 
         base.Dispose(disposing);

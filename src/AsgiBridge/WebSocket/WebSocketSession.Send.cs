@@ -78,7 +78,7 @@ internal sealed partial class WebSocketSession
         }
 
         headers.AddRange(extraHeaders);
-        _state = SessionState.Open;
+        _state = SessionState.Closed; // until the socket exists; stays so if the 101 cannot be written
         await _http.WriteSwitchingProtocolsAsync(headers).ConfigureAwait(false);
 
         // The connection is no longer an HTTP request: it does not count against Kestrel's connection limit.
@@ -91,6 +91,7 @@ internal sealed partial class WebSocketSession
             KeepAliveTimeout = _settings.WsPingInterval > TimeSpan.Zero && _settings.WsPingTimeout > TimeSpan.Zero ? _settings.WsPingTimeout : Timeout.InfiniteTimeSpan,
             DangerousDeflateOptions = deflate,
         });
+        _state = SessionState.Open;
 
         // Graceful shutdown: tell the peer we are restarting (RFC 6455 §7.4.1, 1012); its close reply reaches the
         // application as websocket.disconnect through receive.
