@@ -242,7 +242,9 @@ free_port() {
 # environment; exec keeps the recorded PID the server's own. Waits (30 s at most) until GET / answers 200.
 start_server() {
   local variant=$1 logf=$2 port=$3; shift 3
-  local knob=(-u "$INLINE_KNOB")
+  # Explicit 0, not unset: the AsgiBridge host turns inline completions on by itself when the variable is absent,
+  # and every .NET row must run with the same settings.
+  local knob=("$INLINE_KNOB=0")
   [[ $variant == tuned ]] && knob=("$INLINE_KNOB=1")
   ( cd "$BENCH" && exec env "${knob[@]}" taskset -c "$SERVER_CPU" "$@" ) > "$logf" 2>&1 < /dev/null &
   SPID=$!

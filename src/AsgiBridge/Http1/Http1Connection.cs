@@ -32,6 +32,8 @@ internal sealed partial class Http1Connection : IDisposable
     private volatile bool _peerClosed;
     private volatile bool _closeRequested;
     private bool _rejected;
+    private readonly CancellationTokenRegistration _peerClosedRegistration;
+    private readonly CancellationTokenRegistration _closeRequestedRegistration;
 
     public Http1Connection(ConnectionContext context, AsgiApp app, ConnectionSettings settings, ILogger logger)
     {
@@ -46,10 +48,10 @@ internal sealed partial class Http1Connection : IDisposable
         _scheme = context.Features.Get<ITlsHandshakeFeature>() is null ? "http" : "https";
         (_client, _server) = ConnectionEndpoints.Describe(context);
 
-        context.ConnectionClosed.Register(static state => ((Http1Connection)state!).OnPeerClosed(), this);
+        _peerClosedRegistration = context.ConnectionClosed.Register(static state => ((Http1Connection)state!).OnPeerClosed(), this);
         if (context.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
         {
-            lifetime.ConnectionClosedRequested.Register(static state => ((Http1Connection)state!).OnCloseRequested(), this);
+            _closeRequestedRegistration = lifetime.ConnectionClosedRequested.Register(static state => ((Http1Connection)state!).OnCloseRequested(), this);
         }
 
         StartTimer();
@@ -189,6 +191,8 @@ internal sealed partial class Http1Connection : IDisposable
 
     public void Dispose()
     {
+        _peerClosedRegistration.Dispose();
+        _closeRequestedRegistration.Dispose();
         StopTimer();
         _head.Dispose();
         _writeLock.Dispose();

@@ -49,6 +49,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.TimeoutLifespan);
         var finished = await Task.WhenAny(_startup.Task, _appTask, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false);
+        await timeout.CancelAsync().ConfigureAwait(false); // ends the delay task
 
         // An app may answer and return at once: the answer counts, whichever task was seen first.
         if (finished == _startup.Task || _startup.Task.IsCompleted)
@@ -97,6 +98,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.TimeoutLifespan);
         var finished = await Task.WhenAny(_shutdown.Task, _appTask, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false);
+        await timeout.CancelAsync().ConfigureAwait(false); // ends the delay task
         if (finished == _shutdown.Task || _shutdown.Task.IsCompleted)
         {
             var failure = await _shutdown.Task.ConfigureAwait(false);

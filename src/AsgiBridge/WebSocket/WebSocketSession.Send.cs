@@ -119,20 +119,20 @@ internal sealed partial class WebSocketSession
         }
 
         byte[]? rented = null;
-        ReadOnlyMemory<byte> payload;
-        if (text is not null)
-        {
-            rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-            payload = rented.AsMemory(0, Encoding.UTF8.GetBytes(text, rented));
-        }
-        else
-        {
-            payload = bytes!.Value;
-        }
-
         await _sendLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            ReadOnlyMemory<byte> payload;
+            if (text is not null)
+            {
+                rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+                payload = rented.AsMemory(0, Encoding.UTF8.GetBytes(text, rented));
+            }
+            else
+            {
+                payload = bytes!.Value;
+            }
+
             await _socket!.SendAsync(payload, text is null ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
