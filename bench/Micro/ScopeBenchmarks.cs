@@ -6,11 +6,9 @@ using Microsoft.Extensions.Options;
 namespace AsgiBridge.Benchmarks;
 
 /// <summary>
-/// Building the ASGI scope from a parsed head. <c>Http1Connection.BuildScope</c> is private, so
-/// <see cref="BuildScope"/> replicates its steps one for one (the arena's one exact-size copy, the
-/// <see cref="AsgiHeader"/> array over it with the absolute-form authority rule, the typed scope properties,
-/// <see cref="PathDecoder.Decode"/> and the lazy lifespan-state source). Keep the two in step: when BuildScope
-/// changes, change this copy.
+/// Building the ASGI scope from a parsed head with <see cref="ScopeBuilder.Build"/>, the code the connection uses
+/// (the arena's one exact-size copy, the <see cref="AsgiHeader"/> array over it, the typed scope properties,
+/// <see cref="PathDecoder.Decode"/> and the lazy lifespan-state source).
 /// </summary>
 [MemoryDiagnoser]
 public class ScopeBenchmarks
@@ -48,38 +46,8 @@ public class ScopeBenchmarks
     [Benchmark(Description = "scope, browser GET (20 headers)")]
     public AsgiScope BrowserGet() => BuildScope(_browser);
 
-    /// <summary>A faithful copy of <c>Http1Connection.BuildScope</c> (src/AsgiBridge/Http1/Http1Connection.Request.cs).</summary>
-    private AsgiScope BuildScope(RequestHead head)
-    {
-        var data = head.Arena.ToArray();
-        var fields = head.Fields;
-        var headers = new AsgiHeader[fields.Count];
-        for (var i = 0; i < headers.Length; i++)
-        {
-            var field = fields[i];
-            var value = i == head.HostFieldIndex && head.AuthorityStart >= 0
-                ? data.AsMemory(head.AuthorityStart, head.AuthorityLength)
-                : data.AsMemory(field.ValueStart, field.ValueLength);
-            headers[i] = new AsgiHeader(data.AsMemory(field.NameStart, field.NameLength), value);
-        }
-
-        var rawPath = data.AsMemory(head.RawPathStart, head.RawPathLength);
-        var scope = new AsgiScope("http")
-        {
-            HttpVersion = head.IsHttp10 ? "1.0" : "1.1",
-            Method = head.Method,
-            Scheme = _scheme,
-            Path = PathDecoder.Decode(rawPath.Span),
-            RawPath = rawPath,
-            QueryString = data.AsMemory(head.QueryStart, head.QueryLength),
-            RootPath = _settings.RootPath,
-            Headers = headers,
-            Client = _client,
-            Server = _server,
-        };
-        scope.SetStateSource(_settings.State.LifespanState);
-        return scope;
-    }
+    private AsgiScope BuildScope(RequestHead head) =>
+        ScopeBuilder.Build(head, new ScopeBuilder.ConnectionFacts(_scheme, _settings.RootPath, _client, _server), _settings.State.StateSource);
 
     private void Parse(byte[] request, RequestHead head)
     {

@@ -318,7 +318,8 @@ def full(run):
         "",
     ]
     for variant in run.variants:
-        out += [f"## {variant_title(run, variant).capitalize()}", ""]
+        title = variant_title(run, variant)
+        out += [f"## {title[:1].upper() + title[1:]}", ""]
         out += main_table(run, variant) + [""]
         out += comparisons(run, variant)
         out += ["Latency (medians of each round's percentiles; wrk's include its coordinated-omission "

@@ -7,7 +7,6 @@ namespace AsgiBridge.Http1;
 
 internal sealed partial class Http1Connection
 {
-    private AsgiScope? _scope;
     private long _bodyRemaining;
     private long _bodyReceived;
     private bool _bodyComplete;
@@ -154,38 +153,8 @@ internal sealed partial class Http1Connection
         return true;
     }
 
-    private AsgiScope BuildScope()
-    {
-        var data = _head.Arena.ToArray();
-        var fields = _head.Fields;
-        var headers = new AsgiHeader[fields.Count];
-        for (var i = 0; i < headers.Length; i++)
-        {
-            var field = fields[i];
-            var value = i == _head.HostFieldIndex && _head.AuthorityStart >= 0
-                ? data.AsMemory(_head.AuthorityStart, _head.AuthorityLength) // RFC 9112 §3.2.2: the target's authority wins.
-                : data.AsMemory(field.ValueStart, field.ValueLength);
-            headers[i] = new AsgiHeader(data.AsMemory(field.NameStart, field.NameLength), value);
-        }
-
-        var rawPath = data.AsMemory(_head.RawPathStart, _head.RawPathLength);
-        var scope = new AsgiScope("http")
-        {
-            HttpVersion = _head.IsHttp10 ? "1.0" : "1.1",
-            Method = _head.Method,
-            Scheme = _scheme,
-            Path = PathDecoder.Decode(rawPath.Span),
-            RawPath = rawPath,
-            QueryString = data.AsMemory(_head.QueryStart, _head.QueryLength),
-            RootPath = _settings.RootPath,
-            Headers = headers,
-            Client = _client,
-            Server = _server,
-        };
-        scope.SetStateSource(_settings.State.StateSource);
-        _scope = scope;
-        return scope;
-    }
+    private AsgiScope BuildScope() =>
+        ScopeBuilder.Build(_head, new ScopeBuilder.ConnectionFacts(_scheme, _settings.RootPath, _client, _server), _settings.State.StateSource);
 
     private void StartRequest()
     {

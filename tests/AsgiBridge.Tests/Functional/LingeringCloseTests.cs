@@ -78,18 +78,7 @@ public sealed class LingeringCloseTests
     public async Task A_client_reset_mid_body_gives_the_app_http_disconnect_not_an_exception()
     {
         var seen = new TaskCompletionSource<string>();
-        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
-        {
-            while (true)
-            {
-                var message = await receive();
-                if (message is not HttpRequestEvent)
-                {
-                    seen.TrySetResult((string)message["type"]!);
-                    return;
-                }
-            }
-        });
+        await using var server = await TestServer.StartAsync(TestApps.ReportFirstNonRequestEvent(seen));
         using (var client = await RawClient.ConnectAsync(server))
         {
             await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + new string('a', 1000));

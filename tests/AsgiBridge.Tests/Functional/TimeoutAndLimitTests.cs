@@ -69,18 +69,7 @@ public sealed class TimeoutAndLimitTests
     public async Task Stalled_request_body_gives_the_app_http_disconnect_and_the_client_408()
     {
         var seen = new TaskCompletionSource<string>();
-        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
-        {
-            while (true)
-            {
-                var message = await receive();
-                if (message is not HttpRequestEvent)
-                {
-                    seen.TrySetResult((string)message["type"]!);
-                    return;
-                }
-            }
-        }, o => o.TimeoutRequestHeaders = TimeSpan.FromSeconds(1));
+        await using var server = await TestServer.StartAsync(TestApps.ReportFirstNonRequestEvent(seen), o => o.TimeoutRequestHeaders = TimeSpan.FromSeconds(1));
         using var client = await RawClient.ConnectAsync(server);
         await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
         Assert.Equal("http.disconnect", await seen.Task.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -155,18 +144,7 @@ public sealed class TimeoutAndLimitTests
     public async Task Client_leaving_mid_body_gives_the_app_http_disconnect()
     {
         var seen = new TaskCompletionSource<string>();
-        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
-        {
-            while (true)
-            {
-                var message = await receive();
-                if (message is not HttpRequestEvent)
-                {
-                    seen.TrySetResult((string)message["type"]!);
-                    return;
-                }
-            }
-        });
+        await using var server = await TestServer.StartAsync(TestApps.ReportFirstNonRequestEvent(seen));
         using (var client = await RawClient.ConnectAsync(server))
         {
             await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-some");

@@ -11,6 +11,20 @@ public static class TestApps
         await send(new HttpResponseBodyEvent(Encoding.UTF8.GetBytes(body)));
     };
 
+    /// <summary>Receives until something other than http.request arrives and reports its type.</summary>
+    public static AsgiApp ReportFirstNonRequestEvent(TaskCompletionSource<string> seen) => async (scope, receive, send) =>
+    {
+        while (true)
+        {
+            var message = await receive();
+            if (message is not HttpRequestEvent)
+            {
+                seen.TrySetResult((string)message["type"]!);
+                return;
+            }
+        }
+    };
+
     public static async Task<byte[]> ReadBodyAsync(AsgiReceive receive)
     {
         var body = new List<byte>();
