@@ -73,6 +73,25 @@ public sealed class ShutdownAndLimitTests
     }
 
     [Fact]
+    public async Task An_app_still_running_when_the_shutdown_timeout_expires_sees_http_disconnect()
+    {
+        var seen = new TaskCompletionSource<string>();
+        var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            await receive(); // the (empty) body
+            seen.TrySetResult((string)(await receive())["type"]!); // waits: the response is never sent
+        }, args: ["--shutdownTimeoutSeconds=1"]);
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        await Task.Delay(200);
+        var stopping = server.StopAsync();
+        Assert.Equal("http.disconnect", await seen.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(15)));
+        await stopping;
+        await server.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Idle_keep_alive_connections_are_closed_at_once_on_stop()
     {
         var server = await TestServer.StartAsync(s_slow, o => o.TimeoutKeepAlive = TimeSpan.FromMinutes(5));
