@@ -53,14 +53,16 @@ public sealed class ChatInBrowserTests
             var url = new Uri(server.BaseUri, "/chat").ToString();
             await alice.GotoAsync(url);
             await bob.GotoAsync(url);
-            await Assertions.Expect(alice.Locator("#status")).ToHaveTextAsync("connected");
-            await Assertions.Expect(bob.Locator("#status")).ToHaveTextAsync("connected");
+            await Assertions.Expect(alice.Locator("#status")).ToHaveTextAsync("connected", new() { Timeout = 15_000 });
+            await Assertions.Expect(bob.Locator("#status")).ToHaveTextAsync("connected", new() { Timeout = 15_000 });
 
-            await alice.FillAsync("#text", "hello from alice");
+            // The room is shared by everything in this process (other tests chat too): look for our own message.
+            var text = $"hello from alice {Guid.NewGuid():N}";
+            await alice.FillAsync("#text", text);
             await alice.ClickAsync("#send");
 
-            await Assertions.Expect(bob.Locator("#log .message")).ToHaveTextAsync("hello from alice");
-            await Assertions.Expect(alice.Locator("#log .message")).ToHaveTextAsync("hello from alice");
+            await Assertions.Expect(bob.Locator("#log .message", new() { HasText = text })).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+            await Assertions.Expect(alice.Locator("#log .message", new() { HasText = text })).ToHaveCountAsync(1, new() { Timeout = 15_000 });
         }
         finally
         {

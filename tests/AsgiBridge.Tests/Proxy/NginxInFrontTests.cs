@@ -80,7 +80,8 @@ public sealed class NginxInFrontTests : IAsyncLifetime
     {
         if (_nginx is { HasExited: false })
         {
-            _nginx.Kill();
+            // The whole tree: killing only the master (SIGKILL) would orphan its worker, still listening.
+            _nginx.Kill(entireProcessTree: true);
             await _nginx.WaitForExitAsync();
         }
 
