@@ -112,7 +112,7 @@ internal sealed partial class Http1Connection
             ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
         }
 
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
             // Re-checked under the lock: a concurrent receive may have answered a body error (400/408/413) itself.
@@ -154,7 +154,7 @@ internal sealed partial class Http1Connection
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
             if (_responseComplete)
             {
                 SignalDisconnect();

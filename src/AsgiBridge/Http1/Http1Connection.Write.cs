@@ -139,7 +139,7 @@ internal sealed partial class Http1Connection
             return;
         }
 
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
             if (_flushPending)
@@ -154,7 +154,7 @@ internal sealed partial class Http1Connection
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
         }
     }
 
@@ -185,7 +185,7 @@ internal sealed partial class Http1Connection
 
     private async ValueTask WriteContinueAsync()
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
             if (!_headWritten)
@@ -197,7 +197,7 @@ internal sealed partial class Http1Connection
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
         }
     }
 
@@ -221,7 +221,7 @@ internal sealed partial class Http1Connection
     /// <summary>A body error or timeout while the application runs: answer it unless a response is already on the wire.</summary>
     private async ValueTask TryWriteRejectionWhileRunningAsync(RequestRejection reason)
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
             if (!_headWritten)
@@ -234,7 +234,7 @@ internal sealed partial class Http1Connection
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed partial class Http1Connection : IDisposable
     private readonly ILogger _logger;
     private readonly RequestHead _head = new();
     private readonly ChunkedDecoder _chunked = new();
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Infrastructure.AsyncGate _writeLock = new();
     private readonly AsgiReceive _receive;
     private readonly AsgiSend _send;
     private readonly string _scheme;
