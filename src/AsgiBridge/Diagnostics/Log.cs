@@ -26,8 +26,6 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Warning, "Response for \"{Method} {Path}\" declared content-length {Declared} but the application sent {Sent} bytes; the connection was closed.")]
     public static partial void ContentLengthShort(ILogger logger, string method, string path, long declared, long sent);
 
-    [LoggerMessage(8, LogLevel.Information, "AsgiBridge serving {Endpoint}.")]
-    public static partial void Serving(ILogger logger, string endpoint);
 
     [LoggerMessage(9, LogLevel.Error, "ASGI application returned without answering the WebSocket handshake for \"{Path}\"; answered 500.")]
     public static partial void WebSocketReturnedWithoutHandshake(ILogger logger, string path);

@@ -40,8 +40,6 @@ internal enum RequestRejection
     ChunkLineTooLong,
     BodyTooLarge,
     IncompleteRequest,
-    IncompleteBody,
     RequestHeadersTimeout,
     RequestBodyTimeout,
-    Http2Preface,
 }

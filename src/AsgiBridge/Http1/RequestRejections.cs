@@ -48,10 +48,8 @@ internal static class RequestRejections
         Set(RequestRejection.ChunkLineTooLong, 400, "Chunk size line too long.");
         Set(RequestRejection.BodyTooLarge, 413, "Request body too large.");
         Set(RequestRejection.IncompleteRequest, 400, "Incomplete request.");
-        Set(RequestRejection.IncompleteBody, 400, "Incomplete request body.");
         Set(RequestRejection.RequestHeadersTimeout, 408, "Request header timeout.");
         Set(RequestRejection.RequestBodyTimeout, 408, "Request body timeout.");
-        Set(RequestRejection.Http2Preface, 505, "HTTP/2 is not supported on this HTTP/1.1 connection.");
         return table;
     }
 }
