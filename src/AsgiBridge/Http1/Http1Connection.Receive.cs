@@ -175,14 +175,19 @@ internal sealed partial class Http1Connection
     /// <summary>After the whole body: wait until the response is complete or the client leaves (ASGI http.disconnect).</summary>
     private async ValueTask<IDictionary<string, object?>> WaitForDisconnectAsync()
     {
-        TaskCompletionSource waiter;
-        lock (_waiterLock)
+        var waiter = Volatile.Read(ref _disconnectWaiter);
+        if (waiter is null)
         {
-            waiter = _disconnectWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_peerClosed || _appDone || _responseComplete || _clientGone)
-            {
-                waiter.TrySetResult();
-            }
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = Interlocked.CompareExchange(ref _disconnectWaiter, created, null) ?? created;
+        }
+
+        // Dekker-style hand-shake with SignalDisconnect: each side writes its own field, then a full fence, then
+        // reads the other's, so at least one of them sees both and the wake-up is never lost (no lock needed).
+        Interlocked.MemoryBarrier();
+        if (_peerClosed || _appDone || _responseComplete || _clientGone)
+        {
+            waiter.TrySetResult();
         }
 
         await waiter.Task.ConfigureAwait(false);
@@ -190,17 +195,12 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>
-    /// Wakes a receive waiting for the end of the request. The signaller sets its flag before taking the lock and
-    /// the waiter checks the flags inside it, so neither side can miss the other (no lost wake-up).
+    /// Wakes a receive waiting for the end of the request. The caller has set the flag that ends the wait; the
+    /// fence orders that write before the read of the waiter (see WaitForDisconnectAsync).
     /// </summary>
     private void SignalDisconnect()
     {
-        TaskCompletionSource? waiter;
-        lock (_waiterLock)
-        {
-            waiter = _disconnectWaiter;
-        }
-
-        waiter?.TrySetResult();
+        Interlocked.MemoryBarrier();
+        Volatile.Read(ref _disconnectWaiter)?.TrySetResult();
     }
 }

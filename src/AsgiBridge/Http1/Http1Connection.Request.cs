@@ -17,7 +17,6 @@ internal sealed partial class Http1Connection
     private bool _appDone;
     private bool _receiveInFlight;
     private bool _aborted;
-    private readonly Lock _waiterLock = new();
     private TaskCompletionSource? _disconnectWaiter;
 
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
@@ -167,10 +166,8 @@ internal sealed partial class Http1Connection
         _clientGone = false;
         _appDone = false;
         _receiveInFlight = false;
-        lock (_waiterLock)
-        {
-            _disconnectWaiter = null;
-        }
+        // No receive of the previous request can still be waiting: its wait ended when that application returned.
+        Volatile.Write(ref _disconnectWaiter, null);
         _chunked.Reset();
 
         // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".

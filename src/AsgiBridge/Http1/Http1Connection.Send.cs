@@ -23,6 +23,7 @@ internal sealed partial class Http1Connection
         _responseInfo = default;
         _framing = ResponseFraming.ContentLength;
         _responseBytes = 0;
+        _computedContentLength = -1;
     }
 
     private ValueTask SendAsync(IDictionary<string, object?> message)
@@ -94,8 +95,11 @@ internal sealed partial class Http1Connection
         _responseStarted = true;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendBodyAsync(ReadOnlyMemory<byte> body, bool moreBody)
+    /// <summary>
+    /// Sends one <c>http.response.body</c> piece. The usual case (nobody else writing, the flush deferred or done at
+    /// once) completes synchronously without an async state machine; only a contended gate or a pending flush awaits.
+    /// </summary>
+    private ValueTask SendBodyAsync(ReadOnlyMemory<byte> body, bool moreBody)
     {
         if (_clientGone)
         {
@@ -112,54 +116,115 @@ internal sealed partial class Http1Connection
             ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
         }
 
+        return _writeLock.TryEnter() ? SendBodyHoldingGate(body, moreBody) : SendBodyAfterGateAsync(body, moreBody);
+    }
+
+    private async ValueTask SendBodyAfterGateAsync(ReadOnlyMemory<byte> body, bool moreBody)
+    {
         await _writeLock.EnterAsync().ConfigureAwait(false);
+        await SendBodyHoldingGate(body, moreBody).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the piece with the write gate held, and leaves the gate when the write (and any flush) is done.</summary>
+    private ValueTask SendBodyHoldingGate(ReadOnlyMemory<byte> body, bool moreBody)
+    {
+        ValueTask write;
         try
         {
-            // Re-checked under the lock: a concurrent receive may have answered a body error (400/408/413) itself.
-            if (_clientGone)
-            {
-                throw new ClientDisconnectedException();
-            }
+            write = WriteResponsePiece(body, moreBody);
+        }
+        catch
+        {
+            LeaveWriteGate();
+            throw;
+        }
 
-            if (_responseComplete)
-            {
-                ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
-            }
+        if (write.IsCompletedSuccessfully)
+        {
+            write.GetAwaiter().GetResult();
+            LeaveWriteGate();
+            return default;
+        }
 
-            var headJustWritten = false;
-            if (!_headWritten)
-            {
-                ChooseFraming(body.Length, moreBody);
-                WriteHead();
-                headJustWritten = true;
-            }
+        return LeaveWriteGateAfterAsync(write);
+    }
 
-            if (_framing == ResponseFraming.ContentLength && !SuppressBody && _responseBytes + body.Length > _responseInfo.ContentLength)
-            {
-                ThrowHelper.ThrowProtocol($"'http.response.body' event: key 'body': the response would exceed its content-length of {_responseInfo.ContentLength} bytes.");
-            }
-
-            _responseBytes += body.Length;
-            if (!moreBody)
-            {
-                _responseComplete = true;
-                _responseShort = _framing == ResponseFraming.ContentLength && !SuppressBody && _responseBytes < _responseInfo.ContentLength;
-                if (_responseShort)
-                {
-                    _keepAlive = false;
-                }
-            }
-
-            await WriteBodyAsync(body, last: !moreBody, flushEmpty: headJustWritten).ConfigureAwait(false);
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask LeaveWriteGateAfterAsync(ValueTask write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
         }
         finally
         {
-            _writeLock.Exit();
-            if (_responseComplete)
+            LeaveWriteGate();
+        }
+    }
+
+    private void LeaveWriteGate()
+    {
+        _writeLock.Exit();
+        if (_responseComplete)
+        {
+            SignalDisconnect();
+        }
+    }
+
+    /// <summary>Largest first body piece written in the same pipe span as the head (one advance for the whole response).</summary>
+    private const int InlineBodyLimit = 2048;
+
+    /// <summary>Checks, frames and writes one body piece (the head with the first); returns the flush, if one is needed now.</summary>
+    private ValueTask WriteResponsePiece(ReadOnlyMemory<byte> body, bool moreBody)
+    {
+        // Re-checked under the gate: a concurrent receive may have answered a body error (400/408/413) itself.
+        if (_clientGone)
+        {
+            throw new ClientDisconnectedException();
+        }
+
+        if (_responseComplete)
+        {
+            ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
+        }
+
+        var writeHead = !_headWritten;
+        if (writeHead)
+        {
+            ChooseFraming(body.Length, moreBody);
+        }
+
+        if (_framing == ResponseFraming.ContentLength && _responseBytes + body.Length > _responseInfo.ContentLength)
+        {
+            // Checked before anything is written: when this is the first piece, a clean 500 is still possible.
+            ThrowHelper.ThrowProtocol($"'http.response.body' event: key 'body': the response would exceed its content-length of {_responseInfo.ContentLength} bytes.");
+        }
+
+        _responseBytes += body.Length;
+        var last = !moreBody;
+        if (last)
+        {
+            _responseComplete = true;
+            _responseShort = _framing == ResponseFraming.ContentLength && _responseBytes < _responseInfo.ContentLength;
+            if (_responseShort)
             {
-                SignalDisconnect();
+                _keepAlive = false;
             }
         }
+
+        if (!writeHead)
+        {
+            return WriteBodyAsync(body, last, flushEmpty: false);
+        }
+
+        if (body.Length <= InlineBodyLimit)
+        {
+            WriteHead(body.Span, last);
+            return FinishPiece(wroteBody: !body.IsEmpty && !SuppressBody, last, flushEmpty: true);
+        }
+
+        WriteHead(default, last: false);
+        return WriteBodyAsync(body, last, flushEmpty: true);
     }
 
     /// <summary>HEAD, 1xx, 204 and 304 responses never carry body bytes (RFC 9110 §6.4.1).</summary>

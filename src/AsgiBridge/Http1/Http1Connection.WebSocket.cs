@@ -46,16 +46,17 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
 
     async ValueTask IWebSocketHttpFallback.WriteSwitchingProtocolsAsync(IReadOnlyList<AsgiHeader> headers)
     {
-        var output = _output;
         var info = ResponseHeaderInfo.Validate(headers, "websocket.accept");
+        var output = new BufferedOutput(_output, MaxSpanHint);
         output.Write(StatusLines.Get(101));
         foreach (var header in headers)
         {
-            WriteHeaderLine(output, header.Name.Span, header.Value.Span);
+            output.WriteHeaderLine(header.Name.Span, header.Value.Span);
         }
 
-        WriteServerHeaders(output, skipDate: info.HasDate, skipServer: info.HasServer);
+        WriteServerHeaders(ref output, skipDate: info.HasDate, skipServer: info.HasServer);
         output.Write("\r\n"u8);
+        output.Commit();
         _headWritten = true;
         _responseStarted = true;
         _responseComplete = true;

@@ -12,15 +12,20 @@ internal sealed partial class Http1Connection
 
     private long _computedContentLength = -1;
 
-    private void WriteHead()
+    /// <summary>
+    /// Writes the response head and, in the same pipe span, the first body piece framed (an empty one when the body
+    /// follows separately): a small response costs one pipe advance.
+    /// </summary>
+    private void WriteHead(ReadOnlySpan<byte> body, bool last)
     {
-        var output = _output;
+        var headers = _responseHeaders;
+        var output = new BufferedOutput(_output, Math.Min(256 + (headers.Count * 64) + body.Length, MaxSpanHint));
         output.Write(StatusLines.Get(_status));
         var dropContentLength = _status < 200 || _status == 204;
-        var headers = _responseHeaders;
         for (var i = 0; i < headers.Count; i++)
         {
-            var name = headers[i].Name.Span;
+            var header = headers[i];
+            var name = header.Name.Span;
 
             // Framing is the server's job (ASGI spec): an application's transfer-encoding is ignored.
             if (ResponseHeaderInfo.IsTransferEncoding(name) || (dropContentLength && ResponseHeaderInfo.IsContentLength(name)))
@@ -28,7 +33,7 @@ internal sealed partial class Http1Connection
                 continue;
             }
 
-            WriteHeaderLine(output, name, headers[i].Value.Span);
+            output.WriteHeaderLine(name, header.Value.Span);
         }
 
         if (_settings.DateHeader && !_responseInfo.HasDate)
@@ -43,7 +48,7 @@ internal sealed partial class Http1Connection
 
         if (_computedContentLength >= 0)
         {
-            WriteContentLength(output, _computedContentLength);
+            output.WriteContentLength(_computedContentLength);
         }
         else if (_framing == ResponseFraming.Chunked)
         {
@@ -60,62 +65,110 @@ internal sealed partial class Http1Connection
         }
 
         output.Write("\r\n"u8);
+        WritePiece(ref output, body, last);
+        output.Commit();
         _headWritten = true;
         _computedContentLength = -1;
     }
 
-    /// <summary>Writes one body piece by the framing and flushes once (per 64 KiB slice for large pieces).</summary>
-    /// <param name="body">The piece.</param>
-    /// <param name="last">Whether it is the last piece.</param>
-    /// <param name="flushEmpty">Flush even an empty mid-stream piece (the head was just written: the client should see it).</param>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> body, bool last, bool flushEmpty)
+    /// <summary>Largest size hint asked of the pipe: Kestrel's pool blocks are 4 KiB, and a larger hint gets an unpooled array.</summary>
+    private const int MaxSpanHint = 4096;
+
+    /// <summary>Writes one body piece by the response framing (and the chunked terminator after the last).</summary>
+    private void WritePiece(ref BufferedOutput output, ReadOnlySpan<byte> piece, bool last)
+    {
+        if (SuppressBody)
+        {
+            return;
+        }
+
+        if (_framing == ResponseFraming.Chunked)
+        {
+            if (!piece.IsEmpty)
+            {
+                output.WriteChunkHeader(piece.Length);
+                output.Write(piece);
+                output.Write("\r\n"u8);
+            }
+
+            if (last)
+            {
+                output.Write("0\r\n\r\n"u8);
+            }
+
+            return;
+        }
+
+        output.Write(piece);
+    }
+
+    /// <summary>
+    /// Writes a body piece after the head, flushing once (per 64 KiB slice for large pieces). The last piece of a
+    /// keep-alive response is left unflushed for the next flush (see <see cref="FinishPiece"/>).
+    /// </summary>
+    private ValueTask WriteBodyAsync(ReadOnlyMemory<byte> body, bool last, bool flushEmpty)
     {
         if (SuppressBody)
         {
             body = default;
         }
 
+        if (body.Length > WriteSliceSize)
+        {
+            return WriteSlicesAsync(body, last);
+        }
+
+        var output = new BufferedOutput(_output, Math.Min(body.Length + 16, MaxSpanHint));
+        WritePiece(ref output, body.Span, last);
+        output.Commit();
+        return FinishPiece(wroteBody: !body.IsEmpty, last, flushEmpty);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteSlicesAsync(ReadOnlyMemory<byte> body, bool last)
+    {
         while (true)
         {
             var slice = body.Length > WriteSliceSize ? body[..WriteSliceSize] : body;
             body = body[slice.Length..];
-            if (_framing == ResponseFraming.Chunked && !slice.IsEmpty)
+            var final = body.IsEmpty;
+            WriteSlice(slice.Span, last && final);
+            if (final)
             {
-                WriteChunkHeader(_output, slice.Length);
-                _output.Write(slice.Span);
-                _output.Write("\r\n"u8);
-            }
-            else if (!slice.IsEmpty)
-            {
-                _output.Write(slice.Span);
-            }
-
-            if (body.IsEmpty && last && _framing == ResponseFraming.Chunked)
-            {
-                _output.Write("0\r\n\r\n"u8);
-            }
-
-            if (body.IsEmpty && !last && slice.IsEmpty && !flushEmpty)
-            {
-                // An empty piece in the middle of a stream: nothing to put on the wire.
-                return;
-            }
-
-            if (body.IsEmpty && last && _keepAlive && !ShouldFlushNow)
-            {
-                // The last piece of a keep-alive response: leave it for the next flush, so pipelined responses
-                // go out together (see FlushPendingAsync for when that happens).
-                _flushPending = true;
+                await FinishPiece(wroteBody: true, last, flushEmpty: false).ConfigureAwait(false);
                 return;
             }
 
             await FlushAsync().ConfigureAwait(false);
-            if (body.IsEmpty)
-            {
-                return;
-            }
         }
+    }
+
+    private void WriteSlice(ReadOnlySpan<byte> slice, bool last)
+    {
+        var output = new BufferedOutput(_output, MaxSpanHint);
+        WritePiece(ref output, slice, last);
+        output.Commit();
+    }
+
+    /// <summary>
+    /// Whether a written piece is flushed now: an empty piece in the middle of a stream puts nothing on the wire
+    /// (unless the head was just written: the client should see it); the last piece of a keep-alive response waits
+    /// for the next flush, so pipelined responses go out together (see FlushPendingAsync for when that happens).
+    /// </summary>
+    private ValueTask FinishPiece(bool wroteBody, bool last, bool flushEmpty)
+    {
+        if (!last && !wroteBody && !flushEmpty)
+        {
+            return default;
+        }
+
+        if (last && _keepAlive && !ShouldFlushNow)
+        {
+            _flushPending = true;
+            return default;
+        }
+
+        return FlushAsync();
     }
 
     /// <summary>Past this much unflushed output a completed response is flushed at once.</summary>
@@ -240,27 +293,26 @@ internal sealed partial class Http1Connection
 
     private async ValueTask WriteErrorResponseAsync(int status, string message, byte[]? extraHeaderLines = null)
     {
-        var output = _output;
+        var output = new BufferedOutput(_output, MaxSpanHint);
         output.Write(StatusLines.Get(status));
         output.Write("content-type: text/plain; charset=utf-8\r\n"u8);
-        WriteContentLength(output, message.Length + 1);
+        output.WriteContentLength(message.Length + 1);
         output.Write("connection: close\r\n"u8);
         if (extraHeaderLines is not null)
         {
             output.Write(extraHeaderLines);
         }
 
-        WriteServerHeaders(output);
+        WriteServerHeaders(ref output);
         output.Write("\r\n"u8);
-        var span = output.GetSpan(message.Length + 1);
-        var written = System.Text.Encoding.ASCII.GetBytes(message, span);
-        span[written] = (byte)'\n';
-        output.Advance(written + 1);
-        await output.FlushAsync().ConfigureAwait(false);
+        output.WriteAscii(message);
+        output.Write("\n"u8);
+        output.Commit();
+        await _output.FlushAsync().ConfigureAwait(false);
     }
 
     /// <summary>The date and server headers, unless configured off or already given by the application.</summary>
-    private void WriteServerHeaders(PipeWriter output, bool skipDate = false, bool skipServer = false)
+    private void WriteServerHeaders(ref BufferedOutput output, bool skipDate = false, bool skipServer = false)
     {
         if (_settings.DateHeader && !skipDate)
         {
@@ -271,37 +323,5 @@ internal sealed partial class Http1Connection
         {
             output.Write("server: asgibridge\r\n"u8);
         }
-    }
-
-    private static void WriteHeaderLine(PipeWriter output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
-    {
-        var length = name.Length + value.Length + 4;
-        var span = output.GetSpan(length);
-        name.CopyTo(span);
-        span[name.Length] = HttpCharacters.Colon;
-        span[name.Length + 1] = HttpCharacters.SP;
-        value.CopyTo(span[(name.Length + 2)..]);
-        span[length - 2] = HttpCharacters.CR;
-        span[length - 1] = HttpCharacters.LF;
-        output.Advance(length);
-    }
-
-    private static void WriteContentLength(PipeWriter output, long length)
-    {
-        var span = output.GetSpan(40);
-        "content-length: "u8.CopyTo(span);
-        Utf8Formatter.TryFormat(length, span[16..], out var written);
-        span[16 + written] = HttpCharacters.CR;
-        span[17 + written] = HttpCharacters.LF;
-        output.Advance(18 + written);
-    }
-
-    private static void WriteChunkHeader(PipeWriter output, int length)
-    {
-        var span = output.GetSpan(12);
-        length.TryFormat(span, out var written, "x", System.Globalization.CultureInfo.InvariantCulture);
-        span[written] = HttpCharacters.CR;
-        span[written + 1] = HttpCharacters.LF;
-        output.Advance(written + 2);
     }
 }

@@ -15,6 +15,9 @@ internal sealed class AsyncGate : IDisposable
     public ValueTask EnterAsync() =>
         Interlocked.Increment(ref _count) == 1 ? default : new ValueTask(_waiters.WaitAsync());
 
+    /// <summary>Enters the gate only if nobody holds it (no waiting): the send path's synchronous fast path.</summary>
+    public bool TryEnter() => Interlocked.CompareExchange(ref _count, 1, 0) == 0;
+
     /// <summary>Leaves the gate, handing it to one waiter if there is one.</summary>
     public void Exit()
     {

@@ -31,6 +31,22 @@ public sealed class AppFaultTests
     }
 
     [Fact]
+    public async Task A_first_body_over_the_declared_content_length_is_answered_500_with_nothing_of_it_sent()
+    {
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            await send(new HttpResponseStartEvent(200, [new("content-length", "2"), new("x-app", "yes")]));
+            await send(new HttpResponseBodyEvent("abc"u8.ToArray()));
+        });
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync(Get);
+        var text = await client.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 500 ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("x-app", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("abc", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Exception_after_the_response_started_closes_the_connection_without_a_complete_body()
     {
         await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
