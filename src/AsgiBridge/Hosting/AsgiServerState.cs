@@ -14,6 +14,7 @@ internal sealed class AsgiServerState
     private readonly long _limitMaxRequests;
     private readonly IHostApplicationLifetime? _lifetime;
     private readonly ILogger? _logger;
+    private readonly bool _counting;
     private int _inFlight;
     private long _started;
 
@@ -24,6 +25,9 @@ internal sealed class AsgiServerState
         _limitMaxRequests = value.LimitMaxRequests is { } max
             ? max + (value.LimitMaxRequestsJitter > 0 ? Random.Shared.Next(value.LimitMaxRequestsJitter + 1) : 0)
             : long.MaxValue;
+        // Without limits nothing reads the counters: admission is then free (three interlocked operations per
+        // request less on the hot path).
+        _counting = value.LimitConcurrency is not null || value.LimitMaxRequests is not null;
         _lifetime = lifetime;
         _logger = loggerFactory?.CreateLogger("AsgiBridge.Limits");
     }
@@ -43,15 +47,17 @@ internal sealed class AsgiServerState
     public void FreezeLifespanState() =>
         Volatile.Write(ref _stateSnapshot, new Dictionary<string, object?>(LifespanState, StringComparer.Ordinal));
 
-    /// <summary>Requests and WebSocket sessions in flight.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
-
     /// <summary>
     /// Admits a request or WebSocket session, or refuses it (503): the concurrency limit is reached, or the request
     /// limit has been used up and the host is shutting down (uvicorn's --limit-max-requests).
     /// </summary>
     public Admission TryEnter()
     {
+        if (!_counting)
+        {
+            return Admission.Admitted;
+        }
+
         var number = Interlocked.Increment(ref _started);
         if (number > _limitMaxRequests)
         {
@@ -75,7 +81,14 @@ internal sealed class AsgiServerState
         return Admission.Admitted;
     }
 
-    public void Exit() => Interlocked.Decrement(ref _inFlight);
+    /// <summary>Ends an admitted request or session.</summary>
+    public void Exit()
+    {
+        if (_counting)
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
 }
 
 /// <summary>The answer of <see cref="AsgiServerState.TryEnter"/>.</summary>

@@ -92,6 +92,7 @@ internal sealed partial class Http1Connection
     private async ValueTask<BodyChunk> ReadBodyChunkAsync(bool copy)
     {
         SetDeadline(_settings.RequestHeadersTimeoutMs);
+        ReleaseHeldInput();
         await FlushPendingAsync().ConfigureAwait(false);
         try
         {
@@ -182,9 +183,8 @@ internal sealed partial class Http1Connection
             waiter = Interlocked.CompareExchange(ref _disconnectWaiter, created, null) ?? created;
         }
 
-        // Dekker-style hand-shake with SignalDisconnect: each side writes its own field, then a full fence, then
-        // reads the other's, so at least one of them sees both and the wake-up is never lost (no lock needed).
-        Interlocked.MemoryBarrier();
+        // Either SignalDisconnect already swapped in the completed sentinel, or its exchange will return this
+        // waiter: the field's single order of atomic operations means the wake-up cannot be lost (no lock).
         if (_peerClosed || _appDone || _responseComplete || _clientGone)
         {
             waiter.TrySetResult();
@@ -194,13 +194,34 @@ internal sealed partial class Http1Connection
         return new HttpDisconnectEvent();
     }
 
-    /// <summary>
-    /// Wakes a receive waiting for the end of the request. The caller has set the flag that ends the wait; the
-    /// fence orders that write before the read of the waiter (see WaitForDisconnectAsync).
-    /// </summary>
-    private void SignalDisconnect()
+    /// <summary>Stands in the waiter field once the request's disconnect is signalled: later waits end at once.</summary>
+    private static readonly TaskCompletionSource s_disconnectSignalled = CreateSignalled();
+
+    private bool _disconnectSignalled;
+
+    private static TaskCompletionSource CreateSignalled()
     {
-        Interlocked.MemoryBarrier();
-        Volatile.Read(ref _disconnectWaiter)?.TrySetResult();
+        var signalled = new TaskCompletionSource();
+        signalled.SetResult();
+        return signalled;
+    }
+
+    /// <summary>
+    /// Wakes a receive waiting for the end of the request (the caller set the flag that ends the wait). Once per
+    /// request from the connection's own flow; <paramref name="always"/> for the peer-closed callback on another thread.
+    /// </summary>
+    private void SignalDisconnect(bool always = false)
+    {
+        if (_disconnectSignalled && !always)
+        {
+            return;
+        }
+
+        _disconnectSignalled = true;
+        var waiter = Interlocked.Exchange(ref _disconnectWaiter, s_disconnectSignalled);
+        if (waiter is not null && waiter != s_disconnectSignalled)
+        {
+            waiter.TrySetResult();
+        }
     }
 }

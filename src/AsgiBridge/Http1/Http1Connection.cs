@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using AsgiBridge.Diagnostics;
 using Microsoft.AspNetCore.Connections;
@@ -91,6 +92,7 @@ internal sealed partial class Http1Connection : IDisposable
         finally
         {
             StopTimer();
+            ReleaseHeldInput();
             await CloseAsync(linger).ConfigureAwait(false);
         }
     }
@@ -106,7 +108,14 @@ internal sealed partial class Http1Connection : IDisposable
         {
             // A pipelined request already buffered is parsed without flushing the previous response first;
             // before waiting for the network, the pending response goes out.
-            if (!first || !_flushPending || !_input.TryRead(out var result))
+            ReadResult result;
+            if (_holdingInput)
+            {
+                // The rest of the previous read, still unconsumed: no pipe call (and no pipe lock) at all.
+                _holdingInput = false;
+                result = new ReadResult(_heldInput, isCanceled: false, isCompleted: false);
+            }
+            else if (!first || !_flushPending || !_input.TryRead(out result))
             {
                 await FlushPendingAsync().ConfigureAwait(false);
                 result = await _input.ReadAsync().ConfigureAwait(false);
@@ -156,8 +165,20 @@ internal sealed partial class Http1Connection : IDisposable
 
             if (complete)
             {
-                _input.AdvanceTo(reader.Position);
                 ClearDeadline();
+                if (_head.Framing == BodyFraming.None && !WebSocket.WebSocketHandshake.IsWebSocketRequest(_head))
+                {
+                    // Nothing but the next request head reads this connection's input before the next
+                    // ReadHeadAsync, so the read stays open and pipelined requests are parsed from the same
+                    // buffer: one pipe read and one AdvanceTo per batch instead of per request.
+                    _heldInput = buffer.Slice(reader.Position);
+                    _holdingInput = true;
+                }
+                else
+                {
+                    _input.AdvanceTo(reader.Position);
+                }
+
                 return true;
             }
 
@@ -174,10 +195,26 @@ internal sealed partial class Http1Connection : IDisposable
         }
     }
 
+    /// <summary>The unconsumed rest of the last read, kept open after a request head without a body.</summary>
+    private ReadOnlySequence<byte> _heldInput;
+
+    private bool _holdingInput;
+
+    /// <summary>Ends a held read (consuming nothing more) before anything else reads the input.</summary>
+    private void ReleaseHeldInput()
+    {
+        if (_holdingInput)
+        {
+            _holdingInput = false;
+            _input.AdvanceTo(_heldInput.Start);
+            _heldInput = default;
+        }
+    }
+
     private void OnPeerClosed()
     {
         _peerClosed = true;
-        SignalDisconnect();
+        SignalDisconnect(always: true);
     }
 
     private void OnCloseRequested()
