@@ -47,6 +47,9 @@ internal sealed class AsgiServerState
     public void FreezeLifespanState() =>
         Volatile.Write(ref _stateSnapshot, new Dictionary<string, object?>(LifespanState, StringComparer.Ordinal));
 
+    /// <summary>Whether admission counts anything (a limit is configured); without, it always admits.</summary>
+    public bool Counting => _counting;
+
     /// <summary>
     /// Admits a request or WebSocket session, or refuses it (503): the concurrency limit is reached, or the request
     /// limit has been used up and the host is shutting down (uvicorn's --limit-max-requests).

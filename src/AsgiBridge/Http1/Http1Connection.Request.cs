@@ -20,8 +20,19 @@ internal sealed partial class Http1Connection
     private TaskCompletionSource? _disconnectWaiter;
 
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
+    private ValueTask<bool> ProcessRequestAsync()
+    {
+        if (_settings.State.Counting)
+        {
+            return ProcessAdmittedRequestAsync();
+        }
+
+        return WebSocketHandshake.IsWebSocketRequest(_head) ? ProcessWebSocketAsync() : ProcessHttpRequestAsync();
+    }
+
+    /// <summary>The request under LimitConcurrency / LimitMaxRequests.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ProcessRequestAsync()
+    private async ValueTask<bool> ProcessAdmittedRequestAsync()
     {
         var state = _settings.State;
         var admission = state.TryEnter();
@@ -49,16 +60,53 @@ internal sealed partial class Http1Connection
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ProcessHttpRequestAsync()
+    /// <summary>
+    /// Runs the application for an HTTP request. When it answers synchronously and cleanly (the usual case for a
+    /// pipelined hello) no async state machine runs at all; anything else goes through <see cref="AfterAppAsync"/>.
+    /// </summary>
+    private ValueTask<bool> ProcessHttpRequestAsync()
     {
         var scope = BuildScope();
         StartRequest();
 
+        var running = StartApp(scope);
+        if (!running.IsCompletedSuccessfully)
+        {
+            return AfterAppAsync(scope, running);
+        }
+
+        running.GetAwaiter().GetResult();
+        _appDone = true;
+        SignalDisconnect();
+        if (!_clientGone && _headWritten && _responseComplete && !_responseShort && _keepAlive && !_receiveInFlight
+            && !_closeRequested && _bodyComplete)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return AfterAppAsync(scope, default);
+    }
+
+    /// <summary>Calls the application; an exception it throws before returning its task is folded into the task.</summary>
+    private ValueTask StartApp(AsgiScope scope)
+    {
+        try
+        {
+            return _app(scope, _receive, _send);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
+        }
+    }
+
+    /// <summary>Waits for the application, then decides what the connection does: keep alive, 500, reset or close.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> AfterAppAsync(AsgiScope scope, ValueTask running)
+    {
         Exception? failure = null;
         try
         {
-            var running = _app(scope, _receive, _send);
             if (!running.IsCompleted)
             {
                 // The app is going asynchronous: the previous response must not wait for it.

@@ -22,18 +22,19 @@ internal sealed partial class Http1Connection
         var output = new BufferedOutput(_output, Math.Min(256 + (headers.Count * 64) + body.Length, MaxSpanHint));
         output.Write(StatusLines.Get(_status));
         var dropContentLength = _status < 200 || _status == 204;
-        for (var i = 0; i < headers.Count; i++)
+        if (headers is AsgiHeader[] array)
         {
-            var header = headers[i];
-            var name = header.Name.Span;
-
-            // Framing is the server's job (ASGI spec): an application's transfer-encoding is ignored.
-            if (ResponseHeaderInfo.IsTransferEncoding(name) || (dropContentLength && ResponseHeaderInfo.IsContentLength(name)))
+            foreach (ref readonly var header in array.AsSpan())
             {
-                continue;
+                WriteAppHeader(ref output, header, dropContentLength);
             }
-
-            output.WriteHeaderLine(name, header.Value.Span);
+        }
+        else
+        {
+            for (var i = 0; i < headers.Count; i++)
+            {
+                WriteAppHeader(ref output, headers[i], dropContentLength);
+            }
         }
 
         if (_settings.DateHeader && !_responseInfo.HasDate)
@@ -69,6 +70,19 @@ internal sealed partial class Http1Connection
         output.Commit();
         _headWritten = true;
         _computedContentLength = -1;
+    }
+
+    private static void WriteAppHeader(ref BufferedOutput output, in AsgiHeader header, bool dropContentLength)
+    {
+        var name = header.Name.Span;
+
+        // Framing is the server's job (ASGI spec): an application's transfer-encoding is ignored.
+        if (ResponseHeaderInfo.IsTransferEncoding(name) || (dropContentLength && ResponseHeaderInfo.IsContentLength(name)))
+        {
+            return;
+        }
+
+        output.WriteHeaderLine(name, header.Value.Span);
     }
 
     /// <summary>Largest size hint asked of the pipe: Kestrel's pool blocks are 4 KiB, and a larger hint gets an unpooled array.</summary>

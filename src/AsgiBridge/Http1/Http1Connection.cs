@@ -98,24 +98,75 @@ internal sealed partial class Http1Connection : IDisposable
     }
 
     /// <summary>Reads and parses the next request head. Returns false when the connection should close quietly.</summary>
+    private ValueTask<bool> ReadHeadAsync() =>
+        _holdingInput && TryParseHeldInput() ? new ValueTask<bool>(true) : ReadHeadFromPipeAsync();
+
+    /// <summary>
+    /// Parses the next pipelined request from the held read: synchronous, no pipe call and no deadline (nothing
+    /// waits). When the head is not all there, the read is released and the caller reads on.
+    /// </summary>
+    private bool TryParseHeldInput()
+    {
+        var buffer = _heldInput;
+        _holdingInput = false;
+        var reader = new System.Buffers.SequenceReader<byte>(buffer);
+        bool complete;
+        try
+        {
+            complete = RequestHeadParser.TryParse(ref reader, _head, _settings.Limits);
+        }
+        catch (BadRequestException)
+        {
+            _input.AdvanceTo(buffer.End);
+            throw;
+        }
+
+        if (complete)
+        {
+            EndHeadRead(buffer, reader.Position);
+            return true;
+        }
+
+        _input.AdvanceTo(reader.Position, buffer.End);
+        return false;
+    }
+
+    /// <summary>
+    /// After a complete head: a request without a body keeps the read open, since nothing but the next head reads
+    /// this connection's input before the next ReadHeadAsync; pipelined requests are then parsed from the same
+    /// buffer (one pipe read and one AdvanceTo per batch instead of per request).
+    /// </summary>
+    private void EndHeadRead(in ReadOnlySequence<byte> buffer, SequencePosition consumed)
+    {
+        if (_head.Framing == BodyFraming.None && !WebSocket.WebSocketHandshake.IsWebSocketRequest(_head))
+        {
+            _heldInput = buffer.Slice(consumed);
+            _holdingInput = true;
+        }
+        else
+        {
+            _input.AdvanceTo(consumed);
+        }
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ReadHeadAsync()
+    private async ValueTask<bool> ReadHeadFromPipeAsync()
     {
         SetDeadline(_settings.KeepAliveTimeoutMs);
-        var started = false;
+
+        // Lines of this head may already have been consumed from a held read.
+        var started = _head.RequestLineDone;
+        if (started)
+        {
+            SetDeadline(_settings.RequestHeadersTimeoutMs);
+        }
+
         var first = true;
         while (true)
         {
             // A pipelined request already buffered is parsed without flushing the previous response first;
             // before waiting for the network, the pending response goes out.
-            ReadResult result;
-            if (_holdingInput)
-            {
-                // The rest of the previous read, still unconsumed: no pipe call (and no pipe lock) at all.
-                _holdingInput = false;
-                result = new ReadResult(_heldInput, isCanceled: false, isCompleted: false);
-            }
-            else if (!first || !_flushPending || !_input.TryRead(out result))
+            if (!first || !_flushPending || !_input.TryRead(out var result))
             {
                 await FlushPendingAsync().ConfigureAwait(false);
                 result = await _input.ReadAsync().ConfigureAwait(false);
@@ -166,19 +217,7 @@ internal sealed partial class Http1Connection : IDisposable
             if (complete)
             {
                 ClearDeadline();
-                if (_head.Framing == BodyFraming.None && !WebSocket.WebSocketHandshake.IsWebSocketRequest(_head))
-                {
-                    // Nothing but the next request head reads this connection's input before the next
-                    // ReadHeadAsync, so the read stays open and pipelined requests are parsed from the same
-                    // buffer: one pipe read and one AdvanceTo per batch instead of per request.
-                    _heldInput = buffer.Slice(reader.Position);
-                    _holdingInput = true;
-                }
-                else
-                {
-                    _input.AdvanceTo(reader.Position);
-                }
-
+                EndHeadRead(buffer, reader.Position);
                 return true;
             }
 

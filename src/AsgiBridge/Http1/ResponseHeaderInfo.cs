@@ -20,48 +20,63 @@ internal struct ResponseHeaderInfo
     public static ResponseHeaderInfo Validate(IReadOnlyList<AsgiHeader> headers, string eventType = "http.response.start")
     {
         var info = default(ResponseHeaderInfo);
-        for (var i = 0; i < headers.Count; i++)
+        if (headers is AsgiHeader[] array)
         {
-            var name = headers[i].Name.Span;
-            var value = headers[i].Value.Span;
-            if (!HttpCharacters.IsToken(name))
+            // The usual case: a span loop, without interface dispatch per element.
+            foreach (ref readonly var header in array.AsSpan())
             {
-                ThrowHelper.ThrowProtocol(name.Length > 0 && name[0] == HttpCharacters.Colon
-                    ? $"'{eventType}' event: key 'headers': pseudo-header '{Encoding.Latin1.GetString(name)}' is not allowed in HTTP/1.1."
-                    : $"'{eventType}' event: key 'headers': header name '{Encoding.Latin1.GetString(name)}' is not a valid token.");
+                Check(ref info, header.Name.Span, header.Value.Span, eventType);
             }
-
-            if (value.ContainsAny(HttpCharacters.InvalidFieldValue))
+        }
+        else
+        {
+            for (var i = 0; i < headers.Count; i++)
             {
-                ThrowHelper.ThrowProtocol($"'{eventType}' event: key 'headers': the value of '{Encoding.Latin1.GetString(name)}' contains CR, LF, NUL or another control character.");
-            }
-
-            switch (name.Length)
-            {
-                case 4 when Ascii.EqualsIgnoreCase(name, "date"u8):
-                    info.HasDate = true;
-                    break;
-                case 6 when Ascii.EqualsIgnoreCase(name, "server"u8):
-                    info.HasServer = true;
-                    break;
-                case 10 when Ascii.EqualsIgnoreCase(name, "connection"u8):
-                    info.HasConnection = true;
-                    info.ConnectionClose |= HttpCharacters.ContainsToken(value, "close"u8);
-                    break;
-                case 14 when Ascii.EqualsIgnoreCase(name, "content-length"u8):
-                    var trimmed = HttpCharacters.TrimWhitespace(value);
-                    if (info.HasContentLength || trimmed.IsEmpty || trimmed.Length > 18 || trimmed.ContainsAnyExcept(HttpCharacters.Digit))
-                    {
-                        ThrowHelper.ThrowProtocol($"'{eventType}' event: key 'headers': content-length must be given once, as a non-negative integer.");
-                    }
-
-                    info.HasContentLength = true;
-                    info.ContentLength = long.Parse(trimmed, provider: System.Globalization.CultureInfo.InvariantCulture);
-                    break;
+                var header = headers[i];
+                Check(ref info, header.Name.Span, header.Value.Span, eventType);
             }
         }
 
         return info;
+    }
+
+    private static void Check(ref ResponseHeaderInfo info, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, string eventType)
+    {
+        if (!HttpCharacters.IsToken(name))
+        {
+            ThrowHelper.ThrowProtocol(name.Length > 0 && name[0] == HttpCharacters.Colon
+                ? $"'{eventType}' event: key 'headers': pseudo-header '{Encoding.Latin1.GetString(name)}' is not allowed in HTTP/1.1."
+                : $"'{eventType}' event: key 'headers': header name '{Encoding.Latin1.GetString(name)}' is not a valid token.");
+        }
+
+        if (value.ContainsAny(HttpCharacters.InvalidFieldValue))
+        {
+            ThrowHelper.ThrowProtocol($"'{eventType}' event: key 'headers': the value of '{Encoding.Latin1.GetString(name)}' contains CR, LF, NUL or another control character.");
+        }
+
+        switch (name.Length)
+        {
+            case 4 when Ascii.EqualsIgnoreCase(name, "date"u8):
+                info.HasDate = true;
+                break;
+            case 6 when Ascii.EqualsIgnoreCase(name, "server"u8):
+                info.HasServer = true;
+                break;
+            case 10 when Ascii.EqualsIgnoreCase(name, "connection"u8):
+                info.HasConnection = true;
+                info.ConnectionClose |= HttpCharacters.ContainsToken(value, "close"u8);
+                break;
+            case 14 when Ascii.EqualsIgnoreCase(name, "content-length"u8):
+                var trimmed = HttpCharacters.TrimWhitespace(value);
+                if (info.HasContentLength || trimmed.IsEmpty || trimmed.Length > 18 || trimmed.ContainsAnyExcept(HttpCharacters.Digit))
+                {
+                    ThrowHelper.ThrowProtocol($"'{eventType}' event: key 'headers': content-length must be given once, as a non-negative integer.");
+                }
+
+                info.HasContentLength = true;
+                info.ContentLength = long.Parse(trimmed, provider: System.Globalization.CultureInfo.InvariantCulture);
+                break;
+        }
     }
 
     public static bool IsTransferEncoding(ReadOnlySpan<byte> name) =>
