@@ -54,8 +54,37 @@ public sealed class AsgiScope : AsgiDictionary
     /// <summary><c>root_path</c>: the mount point of the application. Defaults to the configured root path.</summary>
     public string RootPath { get; set; } = "";
 
+    private IReadOnlyList<AsgiHeader>? _headers;
+
+    // The server's packed request headers (PackedHeaders), unpacked into _headers on first use.
+    private byte[]? _packedHeaders;
+
     /// <summary><c>headers</c>: the request headers in wire order, names lower-cased, duplicates kept.</summary>
-    public IReadOnlyList<AsgiHeader> Headers { get; set; } = [];
+    public IReadOnlyList<AsgiHeader> Headers
+    {
+        get => _headers ?? UnpackHeaders();
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _packedHeaders = null;
+            _headers = value;
+        }
+    }
+
+    /// <summary>Gives the scope the server's packed request headers (see <see cref="PackedHeaders"/>).</summary>
+    internal void SetPackedHeaders(byte[] packed)
+    {
+        _headers = null;
+        _packedHeaders = packed;
+    }
+
+    private IReadOnlyList<AsgiHeader> UnpackHeaders()
+    {
+        var packed = _packedHeaders;
+        IReadOnlyList<AsgiHeader> headers = packed is null ? [] : PackedHeaders.Unpack(packed);
+        _headers = headers;
+        return headers;
+    }
 
     /// <summary><c>client</c>: the remote host and port, or null when unknown (unix sockets).</summary>
     public AsgiEndpoint? Client { get; set; }
@@ -110,6 +139,11 @@ public sealed class AsgiScope : AsgiDictionary
     /// <returns>The value bytes, or null when the header is absent.</returns>
     public ReadOnlyMemory<byte>? GetHeader(ReadOnlySpan<byte> name)
     {
+        if (_headers is null && _packedHeaders is { } packed)
+        {
+            return PackedHeaders.Find(packed, name);
+        }
+
         foreach (var header in Headers)
         {
             if (header.Name.Span.SequenceEqual(name))

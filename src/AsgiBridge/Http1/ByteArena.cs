@@ -4,7 +4,7 @@ namespace AsgiBridge.Http1;
 
 /// <summary>
 /// A per-connection scratch buffer, rented from the array pool, into which the parser copies the request target
-/// and header fields as their lines complete. When the head is complete, <see cref="ToArray"/> makes the one
+/// and header fields as their lines complete. When the head is complete, the scope builder makes the one
 /// exact-size copy the application receives (its memory must outlive the connection's buffers).
 /// </summary>
 internal sealed class ByteArena : IDisposable
@@ -28,8 +28,6 @@ internal sealed class ByteArena : IDisposable
         System.Text.Ascii.ToLower(bytes, _buffer.AsSpan(start, bytes.Length), out _);
         return start;
     }
-
-    public byte[] ToArray() => Length == 0 ? [] : _buffer.AsSpan(0, Length).ToArray();
 
     public void Reset() => Length = 0;
 

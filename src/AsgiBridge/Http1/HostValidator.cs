@@ -76,6 +76,12 @@ internal static class HostValidator
 
     private static bool IsRegName(ReadOnlySpan<byte> name)
     {
+        // The usual host (a name or an IPv4 address) is all reg-name characters: one vectorized scan.
+        if (!name.ContainsAnyExcept(HttpCharacters.RegName))
+        {
+            return true;
+        }
+
         for (var i = 0; i < name.Length; i++)
         {
             var b = name[i];

@@ -2,7 +2,8 @@ namespace AsgiBridge.Http1;
 
 /// <summary>
 /// Turns a parsed request head into the ASGI <c>http</c> scope: one exact-size copy of the head's bytes (which the
-/// application may keep after the connection's buffers are reused), the header list over it, and the typed keys.
+/// application may keep after the connection's buffers are reused) with the header index packed after them, and
+/// the typed keys.
 /// </summary>
 internal static class ScopeBuilder
 {
@@ -11,17 +12,21 @@ internal static class ScopeBuilder
 
     public static AsgiScope Build(RequestHead head, in ConnectionFacts facts, IDictionary<string, object?> stateSource)
     {
-        var data = head.Arena.ToArray();
+        // One array for everything the application may keep: the head's bytes and the header index after them.
+        var bytes = head.Arena.Span;
         var fields = head.Fields;
-        var headers = new AsgiHeader[fields.Count];
-        for (var i = 0; i < headers.Length; i++)
+        var data = GC.AllocateUninitializedArray<byte>(bytes.Length + PackedHeaders.IndexSize(fields.Count));
+        bytes.CopyTo(data);
+        for (var i = 0; i < fields.Count; i++)
         {
             var field = fields[i];
-            var value = i == head.HostFieldIndex && head.AuthorityStart >= 0
-                ? data.AsMemory(head.AuthorityStart, head.AuthorityLength) // RFC 9112 §3.2.2: the target's authority wins.
-                : data.AsMemory(field.ValueStart, field.ValueLength);
-            headers[i] = new AsgiHeader(data.AsMemory(field.NameStart, field.NameLength), value);
+            var (valueStart, valueLength) = i == head.HostFieldIndex && head.AuthorityStart >= 0
+                ? (head.AuthorityStart, head.AuthorityLength) // RFC 9112 §3.2.2: the target's authority wins.
+                : (field.ValueStart, field.ValueLength);
+            PackedHeaders.WriteEntry(data, bytes.Length, i, field.NameStart, field.NameLength, valueStart, valueLength);
         }
+
+        PackedHeaders.WriteCount(data, fields.Count);
 
         var rawPath = data.AsMemory(head.RawPathStart, head.RawPathLength);
         var scope = new AsgiScope("http")
@@ -33,10 +38,10 @@ internal static class ScopeBuilder
             RawPath = rawPath,
             QueryString = data.AsMemory(head.QueryStart, head.QueryLength),
             RootPath = facts.RootPath,
-            Headers = headers,
             Client = facts.Client,
             Server = facts.Server,
         };
+        scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;
     }
