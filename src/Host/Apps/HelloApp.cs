@@ -15,26 +15,30 @@ public static class HelloApp
     private static readonly HttpResponseBodyEvent s_bodyEvent = new(s_body);
 
     /// <summary>The app.</summary>
-    public static readonly AsgiApp App = static async (scope, receive, send) =>
+    public static readonly AsgiApp App = static (scope, receive, send) => scope.Type switch
     {
-        if (scope.Type == "websocket")
-        {
-            await WebSocketEcho.RunAsync(scope, receive, send).ConfigureAwait(false);
-            return;
-        }
-
-        if (scope.Type == "lifespan")
-        {
-            await LifespanNoop.RunAsync(receive, send).ConfigureAwait(false);
-            return;
-        }
-
-        if (scope.Type != "http")
-        {
-            return;
-        }
-
-        await send(s_start).ConfigureAwait(false);
-        await send(s_bodyEvent).ConfigureAwait(false);
+        "http" => RespondAsync(send),
+        "websocket" => WebSocketEcho.RunAsync(scope, receive, send),
+        "lifespan" => LifespanNoop.RunAsync(receive, send),
+        _ => default,
     };
+
+    // Not an async method: when both sends complete at once (the usual case) no state machine runs at all.
+    private static ValueTask RespondAsync(AsgiSend send)
+    {
+        var start = send(s_start);
+        if (!start.IsCompletedSuccessfully)
+        {
+            return RespondSlowAsync(start, send);
+        }
+
+        start.GetAwaiter().GetResult();
+        return send(s_bodyEvent);
+    }
+
+    private static async ValueTask RespondSlowAsync(ValueTask start, AsgiSend send)
+    {
+        await start.ConfigureAwait(false);
+        await send(s_bodyEvent).ConfigureAwait(false);
+    }
 }
