@@ -22,7 +22,32 @@ public sealed class AsgiScope : AsgiDictionary
 
     /// <summary>Creates a scope of the given type.</summary>
     /// <param name="type"><c>"http"</c>, <c>"websocket"</c> or <c>"lifespan"</c>.</param>
-    public AsgiScope(string type) => Type = type;
+    public AsgiScope(string type)
+    {
+        Type = type;
+        HttpVersion = "1.1";
+        Method = "GET";
+        Scheme = "http";
+        Path = "/";
+        RootPath = "";
+    }
+
+    /// <summary>The server's constructor for a request scope: every field stored once (no defaults overwritten).</summary>
+    internal AsgiScope(
+        string type, string httpVersion, string method, string scheme, string path, ReadOnlyMemory<byte> rawPath,
+        ReadOnlyMemory<byte> queryString, string rootPath, AsgiEndpoint? client, AsgiEndpoint? server)
+    {
+        Type = type;
+        HttpVersion = httpVersion;
+        Method = method;
+        Scheme = scheme;
+        Path = path;
+        RawPath = rawPath;
+        QueryString = queryString;
+        RootPath = rootPath;
+        Client = client;
+        Server = server;
+    }
 
     /// <summary>The ASGI version of this server's contract: <c>3.0</c>.</summary>
     public const string AsgiVersion = "3.0";
@@ -34,16 +59,16 @@ public sealed class AsgiScope : AsgiDictionary
     public string Type { get; set; }
 
     /// <summary><c>http_version</c>: <c>"1.0"</c>, <c>"1.1"</c> or <c>"2"</c>.</summary>
-    public string HttpVersion { get; set; } = "1.1";
+    public string HttpVersion { get; set; }
 
     /// <summary><c>method</c>: the request method, upper case as received.</summary>
-    public string Method { get; set; } = "GET";
+    public string Method { get; set; }
 
     /// <summary><c>scheme</c>: <c>"http"</c>, <c>"https"</c>, <c>"ws"</c> or <c>"wss"</c>.</summary>
-    public string Scheme { get; set; } = "http";
+    public string Scheme { get; set; }
 
     /// <summary><c>path</c>: the percent-decoded path, as UTF-8 text.</summary>
-    public string Path { get; set; } = "/";
+    public string Path { get; set; }
 
     /// <summary><c>raw_path</c>: the path bytes of the request target as received.</summary>
     public ReadOnlyMemory<byte> RawPath { get; set; }
@@ -52,7 +77,7 @@ public sealed class AsgiScope : AsgiDictionary
     public ReadOnlyMemory<byte> QueryString { get; set; }
 
     /// <summary><c>root_path</c>: the mount point of the application. Defaults to the configured root path.</summary>
-    public string RootPath { get; set; } = "";
+    public string RootPath { get; set; }
 
     private IReadOnlyList<AsgiHeader>? _headers;
 

@@ -29,18 +29,17 @@ internal static class ScopeBuilder
         PackedHeaders.WriteCount(data, fields.Count);
 
         var rawPath = data.AsMemory(head.RawPathStart, head.RawPathLength);
-        var scope = new AsgiScope("http")
-        {
-            HttpVersion = head.IsHttp10 ? "1.0" : "1.1",
-            Method = head.Method,
-            Scheme = facts.Scheme,
-            Path = PathDecoder.Decode(rawPath.Span),
-            RawPath = rawPath,
-            QueryString = data.AsMemory(head.QueryStart, head.QueryLength),
-            RootPath = facts.RootPath,
-            Client = facts.Client,
-            Server = facts.Server,
-        };
+        var scope = new AsgiScope(
+            "http",
+            head.IsHttp10 ? "1.0" : "1.1",
+            head.Method,
+            facts.Scheme,
+            PathDecoder.Decode(rawPath.Span),
+            rawPath,
+            data.AsMemory(head.QueryStart, head.QueryLength),
+            facts.RootPath,
+            facts.Client,
+            facts.Server);
         scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;

@@ -121,6 +121,39 @@ public sealed class HttpBasicsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_websocket_upgrade_pipelined_behind_a_request_gets_its_session_and_the_frame_sent_with_it()
+    {
+        // GET, the upgrade and the first WebSocket frame in one write: the GET is parsed from a read the server
+        // keeps open, and the upgrade must take the bytes after its head from that same read.
+        await using var server = await TestServer.StartAsync(HelloApp.App);
+        using var raw = await RawClient.ConnectAsync(server);
+        var mask = new byte[] { 1, 2, 3, 4 };
+        var frame = new byte[] { 0x81, 0x82, mask[0], mask[1], mask[2], mask[3], (byte)('h' ^ mask[0]), (byte)('i' ^ mask[1]) };
+        var heads = Encoding.ASCII.GetBytes(
+            "GET /first HTTP/1.1\r\nHost: x\r\n\r\n" +
+            "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        await raw.SendAsync([.. heads, .. frame]);
+
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        var echo = new byte[] { 0x81, 0x02, (byte)'h', (byte)'i' };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (received.Count < echo.Length || !received.TakeLast(echo.Length).SequenceEqual(echo))
+        {
+            var n = await raw.Socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, timeout.Token);
+            Assert.NotEqual(0, n);
+            received.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+
+        var text = Encoding.Latin1.GetString(received.ToArray());
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", text, StringComparison.Ordinal);
+        var upgrade = text.IndexOf("HTTP/1.1 101 Switching Protocols\r\n", StringComparison.Ordinal);
+        Assert.True(upgrade > text.IndexOf("Hello, World!", StringComparison.Ordinal));
+        Assert.Contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task A_pipelined_response_is_not_held_back_by_a_slow_next_request()
     {
         var release = new TaskCompletionSource();
