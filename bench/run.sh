@@ -39,8 +39,8 @@ INLINE_KNOB=DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS
 
 ROUNDS=3
 DURATION=10
-WARMUP=5          # plaintext warm-up before the HTTP scenarios
-SHORT_WARMUP=2    # warm-up of the upload, download and WebSocket paths
+WARMUP=15         # plaintext warm-up before the HTTP scenarios (tiered JIT needs ~10 s on one loaded core)
+SHORT_WARMUP=5    # warm-up of the upload, download and WebSocket paths
 IDLE_HOLD=5
 IDLE_PRIME=200
 QUICK=0

@@ -92,7 +92,15 @@ internal sealed partial class Http1Connection : IDisposable
         finally
         {
             StopTimer();
-            ReleaseHeldInput();
+            try
+            {
+                ReleaseHeldInput();
+            }
+            catch (InvalidOperationException)
+            {
+                // The input is already unusable; closing must still happen.
+            }
+
             await CloseAsync(linger).ConfigureAwait(false);
         }
     }
