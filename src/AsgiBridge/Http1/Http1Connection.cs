@@ -106,8 +106,16 @@ internal sealed partial class Http1Connection : IDisposable
     }
 
     /// <summary>Reads and parses the next request head. Returns false when the connection should close quietly.</summary>
-    private ValueTask<bool> ReadHeadAsync() =>
-        _holdingInput && TryParseHeldInput() ? new ValueTask<bool>(true) : ReadHeadFromPipeAsync();
+    private ValueTask<bool> ReadHeadAsync()
+    {
+        if (!_holdingInput)
+        {
+            return ReadHeadFromPipeAsync(sawBuffered: false);
+        }
+
+        // After the held read nothing more is buffered: the pipe is read next without looking again.
+        return TryParseHeldInput() ? new ValueTask<bool>(true) : ReadHeadFromPipeAsync(sawBuffered: true);
+    }
 
     /// <summary>
     /// Parses the next pipelined request from the held read: synchronous, no pipe call and no deadline (nothing
@@ -117,6 +125,13 @@ internal sealed partial class Http1Connection : IDisposable
     {
         var buffer = _heldInput;
         _holdingInput = false;
+        if (buffer.IsEmpty)
+        {
+            // The usual end of a batch (and every keep-alive request): the last request took the whole read.
+            _input.AdvanceTo(buffer.End);
+            return false;
+        }
+
         var reader = new System.Buffers.SequenceReader<byte>(buffer);
         bool complete;
         try
@@ -157,8 +172,10 @@ internal sealed partial class Http1Connection : IDisposable
         }
     }
 
+    /// <summary>Reads the pipe until a whole head is parsed, under the keep-alive and then the header deadline.</summary>
+    /// <param name="sawBuffered">Whether what the pipe holds was just examined (the held read), so it is not looked at again before the pending response is flushed.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ReadHeadFromPipeAsync()
+    private async ValueTask<bool> ReadHeadFromPipeAsync(bool sawBuffered)
     {
         SetDeadline(_settings.KeepAliveTimeoutMs);
 
@@ -174,7 +191,7 @@ internal sealed partial class Http1Connection : IDisposable
         {
             // A pipelined request already buffered is parsed without flushing the previous response first;
             // before waiting for the network, the pending response goes out.
-            if (!first || !_flushPending || !_input.TryRead(out var result))
+            if (!first || !_flushPending || sawBuffered || !_input.TryRead(out var result))
             {
                 await FlushPendingAsync().ConfigureAwait(false);
                 result = await _input.ReadAsync().ConfigureAwait(false);
