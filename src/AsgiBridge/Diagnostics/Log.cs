@@ -59,4 +59,7 @@ internal static partial class Log
 
     [LoggerMessage(19, LogLevel.Warning, "Refused a request with 503: {Reason}.")]
     public static partial void RequestRefused(ILogger logger, string reason);
+
+    [LoggerMessage(20, LogLevel.Information, "Connection {ConnectionId}: the client read nothing of the response for {Seconds} s (Asgi:TimeoutSend); the connection was aborted.")]
+    public static partial void SendTimedOut(ILogger logger, string connectionId, double seconds);
 }

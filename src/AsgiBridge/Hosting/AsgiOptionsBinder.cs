@@ -24,6 +24,7 @@ internal static class AsgiOptionsBinder
             {
                 case "TIMEOUTKEEPALIVE": options.TimeoutKeepAlive = ParseDuration(child); break;
                 case "TIMEOUTREQUESTHEADERS": options.TimeoutRequestHeaders = ParseDuration(child); break;
+                case "TIMEOUTSEND": options.TimeoutSend = ParseDuration(child); break;
                 case "MAXREQUESTLINESIZE": options.MaxRequestLineSize = ParseInt(child); break;
                 case "MAXREQUESTHEADERSSIZE": options.MaxRequestHeadersSize = ParseInt(child); break;
                 case "MAXREQUESTHEADERCOUNT": options.MaxRequestHeaderCount = ParseInt(child); break;

@@ -23,6 +23,14 @@ public sealed class AsgiServerOptions
     /// </summary>
     public TimeSpan TimeoutRequestHeaders { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest one write of an HTTP response may wait for the client to read (a flush that cannot complete);
+    /// past it the connection is aborted and the application's <c>send</c> raises
+    /// <see cref="ClientDisconnectedException"/>. Defaults to 60 seconds. Kestrel's MinResponseDataRate plays this
+    /// role for its own responses; without it a client that stops reading holds a response forever.
+    /// </summary>
+    public TimeSpan TimeoutSend { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The longest request line accepted, in bytes, CRLF excluded; longer gets 414. Defaults to 8192.</summary>
     public int MaxRequestLineSize { get; set; } = 8 * 1024;
 

@@ -17,6 +17,7 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
         }
 
         Require(options.TimeoutKeepAlive > TimeSpan.Zero && options.TimeoutKeepAlive <= TimeSpan.FromDays(1), nameof(options.TimeoutKeepAlive), "between 0 and 1 day, exclusive of 0", options.TimeoutKeepAlive);
+        Require(options.TimeoutSend > TimeSpan.Zero && options.TimeoutSend <= TimeSpan.FromDays(1), nameof(options.TimeoutSend), "between 0 and 1 day, exclusive of 0", options.TimeoutSend);
         Require(options.TimeoutRequestHeaders > TimeSpan.Zero && options.TimeoutRequestHeaders <= TimeSpan.FromDays(1), nameof(options.TimeoutRequestHeaders), "between 0 and 1 day, exclusive of 0", options.TimeoutRequestHeaders);
         Require(options.MaxRequestLineSize is >= 16 and <= 1024 * 1024, nameof(options.MaxRequestLineSize), "between 16 and 1048576 bytes", options.MaxRequestLineSize);
         Require(options.MaxRequestHeadersSize is >= 64 and <= 16 * 1024 * 1024, nameof(options.MaxRequestHeadersSize), "between 64 and 16777216 bytes", options.MaxRequestHeadersSize);

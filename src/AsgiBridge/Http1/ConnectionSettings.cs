@@ -9,6 +9,7 @@ internal sealed class ConnectionSettings
         Limits = new Http1Limits(options.MaxRequestLineSize, options.MaxRequestHeadersSize, options.MaxRequestHeaderCount, options.MaxRequestBodySize);
         KeepAliveTimeoutMs = (long)options.TimeoutKeepAlive.TotalMilliseconds;
         RequestHeadersTimeoutMs = (long)options.TimeoutRequestHeaders.TotalMilliseconds;
+        SendTimeoutMs = (long)options.TimeoutSend.TotalMilliseconds;
         ServerHeader = options.ServerHeader;
         DateHeader = options.DateHeader;
         RootPath = options.RootPath;
@@ -34,6 +35,8 @@ internal sealed class ConnectionSettings
     public long KeepAliveTimeoutMs { get; }
 
     public long RequestHeadersTimeoutMs { get; }
+
+    public long SendTimeoutMs { get; }
 
     public bool ServerHeader { get; }
 

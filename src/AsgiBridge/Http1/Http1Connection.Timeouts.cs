@@ -32,9 +32,45 @@ internal sealed partial class Http1Connection
 
     private void OnTick()
     {
-        if (!_timerStopped && DeadlinePassed())
+        if (_timerStopped)
+        {
+            return;
+        }
+
+        if (DeadlinePassed())
         {
             _input.CancelPendingRead();
+        }
+
+        if (Environment.TickCount64 >= Volatile.Read(ref _writeDeadline))
+        {
+            // The client stopped reading: abort, which completes the pending flush (the app's send then raises).
+            Volatile.Write(ref _writeDeadline, long.MaxValue);
+            Diagnostics.Log.SendTimedOut(_logger, _context.ConnectionId, _settings.SendTimeoutMs / 1000.0);
+            _context.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("The client did not read the response within Asgi:TimeoutSend."));
+        }
+    }
+
+    /// <summary>When a flush that is waiting for the client to read must have completed; MaxValue when none waits.</summary>
+    private long _writeDeadline = long.MaxValue;
+
+    /// <summary>Flushes the output; a flush that has to wait for the client runs under the send deadline.</summary>
+    private ValueTask<System.IO.Pipelines.FlushResult> FlushOutputAsync()
+    {
+        var flush = _output.FlushAsync();
+        return flush.IsCompleted ? flush : FlushUnderDeadlineAsync(flush);
+    }
+
+    private async ValueTask<System.IO.Pipelines.FlushResult> FlushUnderDeadlineAsync(ValueTask<System.IO.Pipelines.FlushResult> flush)
+    {
+        Volatile.Write(ref _writeDeadline, Environment.TickCount64 + _settings.SendTimeoutMs);
+        try
+        {
+            return await flush.ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _writeDeadline, long.MaxValue);
         }
     }
 

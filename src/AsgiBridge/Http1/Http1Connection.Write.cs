@@ -212,7 +212,7 @@ internal sealed partial class Http1Connection
             if (_flushPending)
             {
                 _flushPending = false;
-                await _output.FlushAsync().ConfigureAwait(false);
+                await FlushOutputAsync().ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (IsTransportError(ex))
@@ -232,7 +232,7 @@ internal sealed partial class Http1Connection
         FlushResult result;
         try
         {
-            result = await _output.FlushAsync().ConfigureAwait(false);
+            result = await FlushOutputAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
@@ -322,7 +322,7 @@ internal sealed partial class Http1Connection
         output.WriteAscii(message);
         output.Write("\n"u8);
         output.Commit();
-        await _output.FlushAsync().ConfigureAwait(false);
+        await FlushOutputAsync().ConfigureAwait(false);
     }
 
     /// <summary>The date and server headers, unless configured off or already given by the application.</summary>

@@ -78,6 +78,40 @@ public sealed class TimeoutAndLimitTests
     }
 
     [Fact]
+    public async Task A_client_that_stops_reading_is_cut_off_after_the_send_timeout_and_the_app_sees_it()
+    {
+        var outcome = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            try
+            {
+                await send(new HttpResponseStartEvent(200));
+                var chunk = new byte[1024 * 1024];
+                for (var i = 0; i < 256; i++)
+                {
+                    await send(new HttpResponseBodyEvent(chunk, moreBody: true));
+                }
+
+                outcome.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                outcome.TrySetResult(ex);
+                throw;
+            }
+        }, o => o.TimeoutSend = TimeSpan.FromSeconds(1));
+
+        using var client = await RawClient.ConnectAsync(server);
+        client.Socket.ReceiveBufferSize = 4096;
+        await client.SendAsync("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        // The client never reads: the kernel buffers fill, a flush waits, and the heartbeat aborts it.
+        var exception = await outcome.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.IsType<ClientDisconnectedException>(exception);
+        Assert.Contains(server.Logs.Entries, e => e.Message.Contains("Asgi:TimeoutSend", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_client_that_half_closes_after_its_request_still_gets_the_response()
     {
         await using var server = await TestServer.StartAsync(async (scope, receive, send) =>

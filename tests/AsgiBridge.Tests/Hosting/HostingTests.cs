@@ -25,6 +25,7 @@ public sealed class HostingTests
     [InlineData("--Asgi:ServerHeader=maybe", "Asgi:ServerHeader")]
     [InlineData("--Asgi:RootPath=api/", "Asgi:RootPath")]
     [InlineData("--Asgi:TimeoutKeepAlive=-1", "Asgi:TimeoutKeepAlive")]
+    [InlineData("--Asgi:TimeoutSend=0", "Asgi:TimeoutSend")]
     [InlineData("--Asgi:Bogus=1", "Asgi:Bogus")]
     public async Task A_bad_setting_stops_the_host_at_startup_with_a_message_naming_it(string argument, string setting)
     {
