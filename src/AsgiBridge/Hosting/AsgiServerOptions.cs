@@ -24,7 +24,7 @@ public sealed class AsgiServerOptions
     public TimeSpan TimeoutRequestHeaders { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The longest one write of an HTTP response may wait for the client to read (a flush that cannot complete);
+    /// The longest one write of an HTTP response or a WebSocket message may wait for the client to read (a flush that cannot complete);
     /// past it the connection is aborted and the application's <c>send</c> raises
     /// <see cref="ClientDisconnectedException"/>. Defaults to 60 seconds. Kestrel's MinResponseDataRate plays this
     /// role for its own responses; without it a client that stops reading holds a response forever.

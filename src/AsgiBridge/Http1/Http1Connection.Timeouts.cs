@@ -54,6 +54,10 @@ internal sealed partial class Http1Connection
     /// <summary>When a flush that is waiting for the client to read must have completed; MaxValue when none waits.</summary>
     private long _writeDeadline = long.MaxValue;
 
+    void ISendDeadline.Arm() => Volatile.Write(ref _writeDeadline, Environment.TickCount64 + _settings.SendTimeoutMs);
+
+    void ISendDeadline.Disarm() => Volatile.Write(ref _writeDeadline, long.MaxValue);
+
     /// <summary>Flushes the output; a flush that has to wait for the client runs under the send deadline.</summary>
     private ValueTask<System.IO.Pipelines.FlushResult> FlushOutputAsync()
     {
@@ -63,14 +67,14 @@ internal sealed partial class Http1Connection
 
     private async ValueTask<System.IO.Pipelines.FlushResult> FlushUnderDeadlineAsync(ValueTask<System.IO.Pipelines.FlushResult> flush)
     {
-        Volatile.Write(ref _writeDeadline, Environment.TickCount64 + _settings.SendTimeoutMs);
+        ((ISendDeadline)this).Arm();
         try
         {
             return await flush.ConfigureAwait(false);
         }
         finally
         {
-            Volatile.Write(ref _writeDeadline, long.MaxValue);
+            ((ISendDeadline)this).Disarm();
         }
     }
 

@@ -27,7 +27,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         scope.Subprotocols = handshake.Subprotocols;
         scope.Extensions["websocket.http.response"] = new Dictionary<string, object?>(StringComparer.Ordinal);
 
-        using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this);
+        using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, this);
         await session.RunAsync(_app).ConfigureAwait(false);
         _appDone = true;
         return false;

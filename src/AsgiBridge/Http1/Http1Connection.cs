@@ -13,7 +13,7 @@ namespace AsgiBridge.Http1;
 /// requests are answered in order) and writes its responses. Partial files hold the request cycle, the receive
 /// and send channels, timeouts and error answers.
 /// </summary>
-internal sealed partial class Http1Connection : IDisposable
+internal sealed partial class Http1Connection : IDisposable, ISendDeadline
 {
     private readonly ConnectionContext _context;
     private readonly PipeReader _input;

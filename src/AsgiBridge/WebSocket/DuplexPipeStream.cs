@@ -12,13 +12,15 @@ internal sealed class DuplexPipeStream : Stream
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly ClientFrameGuard _guard;
+    private readonly Http1.ISendDeadline _sendDeadline;
     private volatile bool _stopped;
 
-    public DuplexPipeStream(PipeReader input, PipeWriter output, ClientFrameGuard guard)
+    public DuplexPipeStream(PipeReader input, PipeWriter output, ClientFrameGuard guard, Http1.ISendDeadline sendDeadline)
     {
         _input = input;
         _output = output;
         _guard = guard;
+        _sendDeadline = sendDeadline;
     }
 
     public override bool CanRead => true;
@@ -83,7 +85,7 @@ internal sealed class DuplexPipeStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var result = await _output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var result = await UnderSendDeadlineAsync(_output.WriteAsync(buffer, cancellationToken)).ConfigureAwait(false);
         if (result.IsCompleted)
         {
             throw new IOException("The connection is closed.");
@@ -91,7 +93,24 @@ internal sealed class DuplexPipeStream : Stream
     }
 
     public override async Task FlushAsync(CancellationToken cancellationToken) =>
-        await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await UnderSendDeadlineAsync(_output.FlushAsync(cancellationToken)).ConfigureAwait(false);
+
+    /// <summary>A write that has to wait for the client to read runs under Asgi:TimeoutSend (the connection's heartbeat aborts it).</summary>
+    private ValueTask<FlushResult> UnderSendDeadlineAsync(ValueTask<FlushResult> flush) =>
+        flush.IsCompleted ? flush : WaitUnderSendDeadlineAsync(flush);
+
+    private async ValueTask<FlushResult> WaitUnderSendDeadlineAsync(ValueTask<FlushResult> flush)
+    {
+        _sendDeadline.Arm();
+        try
+        {
+            return await flush.ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendDeadline.Disarm();
+        }
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

@@ -83,7 +83,7 @@ internal sealed partial class WebSocketSession
 
         // The connection is no longer an HTTP request: it does not count against Kestrel's connection limit.
         _context.Features.Get<IDecrementConcurrentConnectionCountFeature>()?.ReleaseConnection();
-        _socket = System.Net.WebSockets.WebSocket.CreateFromStream(new DuplexPipeStream(_input, _output, new ClientFrameGuard(deflate is not null)), new WebSocketCreationOptions
+        _socket = System.Net.WebSockets.WebSocket.CreateFromStream(new DuplexPipeStream(_input, _output, new ClientFrameGuard(deflate is not null), _sendDeadline), new WebSocketCreationOptions
         {
             IsServer = true,
             SubProtocol = subprotocol,

@@ -23,6 +23,7 @@ internal sealed partial class WebSocketSession : IDisposable
     private readonly AsgiScope _scope;
     private readonly WebSocketHandshake _handshake;
     private readonly IWebSocketHttpFallback _http;
+    private readonly Http1.ISendDeadline _sendDeadline;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
 
     private SessionState _state;
@@ -32,7 +33,7 @@ internal sealed partial class WebSocketSession : IDisposable
     private string? _closeReason;
     private CancellationTokenRegistration _shutdownRegistration;
 
-    public WebSocketSession(ConnectionContext context, ConnectionSettings settings, ILogger logger, AsgiScope scope, WebSocketHandshake handshake, IWebSocketHttpFallback http)
+    public WebSocketSession(ConnectionContext context, ConnectionSettings settings, ILogger logger, AsgiScope scope, WebSocketHandshake handshake, IWebSocketHttpFallback http, Http1.ISendDeadline sendDeadline)
     {
         _context = context;
         _input = context.Transport.Input;
@@ -42,6 +43,7 @@ internal sealed partial class WebSocketSession : IDisposable
         _scope = scope;
         _handshake = handshake;
         _http = http;
+        _sendDeadline = sendDeadline;
     }
 
     private enum SessionState : byte

@@ -690,6 +690,41 @@ public sealed class SessionTests(ITestOutputHelper output)
     // ------------------------------------------------------------------ 7. concurrent sends
 
     [Fact]
+    public async Task A_client_that_stops_reading_is_cut_off_after_the_send_timeout_and_the_app_send_raises()
+    {
+        var outcome = Signal<Exception?>();
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            await receive();
+            await send(new WebSocketAcceptEvent());
+            try
+            {
+                var message = new byte[1024 * 1024];
+                for (var i = 0; i < 512; i++)
+                {
+                    await send(WebSocketMessageEvent.SendBytes(message));
+                }
+
+                outcome.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                outcome.TrySetResult(ex);
+            }
+        }, o =>
+        {
+            o.TimeoutSend = TimeSpan.FromSeconds(1);
+            o.WsPingInterval = TimeSpan.FromMinutes(10);
+        });
+
+        // The client completes the handshake and then never reads a frame.
+        using var socket = await RawUpgrade.ConnectAsync(server);
+        var exception = await Within.Await(outcome.Task, "the app's send to fail", TimeSpan.FromSeconds(30));
+        Assert.IsType<ClientDisconnectedException>(exception);
+        Assert.Contains(server.Logs.Entries, e => e.Message.Contains("Asgi:TimeoutSend", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Concurrent_sends_from_many_tasks_arrive_as_whole_messages_in_per_task_order()
     {
         const int Tasks = 8;
