@@ -197,8 +197,6 @@ internal sealed partial class Http1Connection
     /// <summary>Stands in the waiter field once the request's disconnect is signalled: later waits end at once.</summary>
     private static readonly TaskCompletionSource s_disconnectSignalled = CreateSignalled();
 
-    private bool _disconnectSignalled;
-
     private static TaskCompletionSource CreateSignalled()
     {
         var signalled = new TaskCompletionSource();
@@ -207,17 +205,17 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>
-    /// Wakes a receive waiting for the end of the request (the caller set the flag that ends the wait). Once per
-    /// request from the connection's own flow; <paramref name="always"/> for the peer-closed callback on another thread.
+    /// Wakes a receive waiting for the end of the request (the caller set the flag that ends the wait). Once the
+    /// sentinel is in the field the request is signalled and later calls return at once (the common case: the
+    /// response completes, then the application returns).
     /// </summary>
-    private void SignalDisconnect(bool always = false)
+    private void SignalDisconnect()
     {
-        if (_disconnectSignalled && !always)
+        if (Volatile.Read(ref _disconnectWaiter) == s_disconnectSignalled)
         {
             return;
         }
 
-        _disconnectSignalled = true;
         var waiter = Interlocked.Exchange(ref _disconnectWaiter, s_disconnectSignalled);
         if (waiter is not null && waiter != s_disconnectSignalled)
         {

@@ -59,24 +59,7 @@ internal sealed partial class Http1Connection
     void ISendDeadline.Disarm() => Volatile.Write(ref _writeDeadline, long.MaxValue);
 
     /// <summary>Flushes the output; a flush that has to wait for the client runs under the send deadline.</summary>
-    private ValueTask<System.IO.Pipelines.FlushResult> FlushOutputAsync()
-    {
-        var flush = _output.FlushAsync();
-        return flush.IsCompleted ? flush : FlushUnderDeadlineAsync(flush);
-    }
-
-    private async ValueTask<System.IO.Pipelines.FlushResult> FlushUnderDeadlineAsync(ValueTask<System.IO.Pipelines.FlushResult> flush)
-    {
-        ((ISendDeadline)this).Arm();
-        try
-        {
-            return await flush.ConfigureAwait(false);
-        }
-        finally
-        {
-            ((ISendDeadline)this).Disarm();
-        }
-    }
+    private ValueTask<System.IO.Pipelines.FlushResult> FlushOutputAsync() => SendDeadline.Guard(this, _output.FlushAsync());
 
     private void SetDeadline(long timeoutMs) =>
         Volatile.Write(ref _deadline, timeoutMs <= 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs);

@@ -132,26 +132,35 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
             return false;
         }
 
-        var reader = new System.Buffers.SequenceReader<byte>(buffer);
-        bool complete;
+        if (TryParseHead(buffer, out var consumed))
+        {
+            EndHeadRead(buffer, consumed);
+            return true;
+        }
+
+        _input.AdvanceTo(consumed, buffer.End);
+        return false;
+    }
+
+    /// <summary>
+    /// Parses the complete lines of <paramref name="buffer"/> into the head; true once the head is complete. Bad
+    /// input consumes the whole buffer before the rejection propagates: nothing after the bad bytes is ever
+    /// answered, and the lingering close reads on from there.
+    /// </summary>
+    private bool TryParseHead(in ReadOnlySequence<byte> buffer, out SequencePosition consumed)
+    {
+        var reader = new SequenceReader<byte>(buffer);
         try
         {
-            complete = RequestHeadParser.TryParse(ref reader, _head, _settings.Limits);
+            var complete = RequestHeadParser.TryParse(ref reader, _head, _settings.Limits);
+            consumed = reader.Position;
+            return complete;
         }
         catch (BadRequestException)
         {
             _input.AdvanceTo(buffer.End);
             throw;
         }
-
-        if (complete)
-        {
-            EndHeadRead(buffer, reader.Position);
-            return true;
-        }
-
-        _input.AdvanceTo(reader.Position, buffer.End);
-        return false;
     }
 
     /// <summary>
@@ -226,30 +235,17 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
                 }
             }
 
-            var reader = new System.Buffers.SequenceReader<byte>(buffer);
-            bool complete;
-            try
-            {
-                complete = RequestHeadParser.TryParse(ref reader, _head, _settings.Limits);
-            }
-            catch (BadRequestException)
-            {
-                // Nothing after the bad bytes is ever answered: consume it all so the lingering close can read on.
-                _input.AdvanceTo(buffer.End);
-                throw;
-            }
-
-            if (complete)
+            if (TryParseHead(buffer, out var consumed))
             {
                 ClearDeadline();
-                EndHeadRead(buffer, reader.Position);
+                EndHeadRead(buffer, consumed);
                 return true;
             }
 
-            _input.AdvanceTo(reader.Position, buffer.End);
+            _input.AdvanceTo(consumed, buffer.End);
             if (result.IsCompleted)
             {
-                if (reader.Remaining == 0 && !_head.RequestLineDone)
+                if (consumed.Equals(buffer.End) && !_head.RequestLineDone)
                 {
                     return false;
                 }
@@ -278,7 +274,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
     private void OnPeerClosed()
     {
         _peerClosed = true;
-        SignalDisconnect(always: true);
+        SignalDisconnect();
     }
 
     private void OnCloseRequested()

@@ -85,7 +85,7 @@ internal sealed class DuplexPipeStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var result = await UnderSendDeadlineAsync(_output.WriteAsync(buffer, cancellationToken)).ConfigureAwait(false);
+        var result = await Http1.SendDeadline.Guard(_sendDeadline, _output.WriteAsync(buffer, cancellationToken)).ConfigureAwait(false);
         if (result.IsCompleted)
         {
             throw new IOException("The connection is closed.");
@@ -93,24 +93,7 @@ internal sealed class DuplexPipeStream : Stream
     }
 
     public override async Task FlushAsync(CancellationToken cancellationToken) =>
-        await UnderSendDeadlineAsync(_output.FlushAsync(cancellationToken)).ConfigureAwait(false);
-
-    /// <summary>A write that has to wait for the client to read runs under Asgi:TimeoutSend (the connection's heartbeat aborts it).</summary>
-    private ValueTask<FlushResult> UnderSendDeadlineAsync(ValueTask<FlushResult> flush) =>
-        flush.IsCompleted ? flush : WaitUnderSendDeadlineAsync(flush);
-
-    private async ValueTask<FlushResult> WaitUnderSendDeadlineAsync(ValueTask<FlushResult> flush)
-    {
-        _sendDeadline.Arm();
-        try
-        {
-            return await flush.ConfigureAwait(false);
-        }
-        finally
-        {
-            _sendDeadline.Disarm();
-        }
-    }
+        await Http1.SendDeadline.Guard(_sendDeadline, _output.FlushAsync(cancellationToken)).ConfigureAwait(false);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
