@@ -25,6 +25,10 @@ public class ResponseBenchmarks
     private byte[] _pipelined = null!;
     private long _responseLength;
 
+    private InMemoryConnection _rawConnection = null!;
+    private Task _rawProcessing = null!;
+    private long _rawResponseLength;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -44,6 +48,12 @@ public class ResponseBenchmarks
         }
 
         _responseLength = response.Length;
+
+        // The floor: the load benchmark's raw handler (find the blank line, copy a fixed response) on the same pipes.
+        _rawConnection = new InMemoryConnection();
+        _rawProcessing = new Bench.RefServers.RawHttpHandler().OnConnectedAsync(_rawConnection);
+        Write(_rawConnection, SampleRequests.SimpleGet);
+        _rawResponseLength = ReadAvailable(_rawConnection).Length;
     }
 
     [GlobalCleanup]
@@ -54,6 +64,11 @@ public class ResponseBenchmarks
         _connection.ClientOutput.Complete();
         _http.Dispose();
         _connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+        _rawConnection.ClientInput.Complete();
+        _rawProcessing.GetAwaiter().GetResult();
+        _rawConnection.ClientOutput.Complete();
+        _rawConnection.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Baseline = true, Description = "hello, keep-alive (1 request)")]
@@ -70,9 +85,29 @@ public class ResponseBenchmarks
         return Drain(_responseLength * PipelineDepth);
     }
 
-    private void Write(byte[] request)
+    [Benchmark(Description = "raw handler floor, keep-alive (1 request)")]
+    public long RawKeepAlive()
     {
-        var writer = _connection.ClientInput;
+        Write(_rawConnection, SampleRequests.SimpleGet);
+        return Drain(_rawConnection, _rawResponseLength);
+    }
+
+    [Benchmark(OperationsPerInvoke = PipelineDepth, Description = "raw handler floor, 16 pipelined (per request)")]
+    public long RawPipelined()
+    {
+        Write(_rawConnection, _pipelined);
+        return Drain(_rawConnection, _rawResponseLength * PipelineDepth);
+    }
+
+    private void Write(byte[] request) => Write(_connection, request);
+
+    private long Drain(long expected) => Drain(_connection, expected);
+
+    private string ReadAvailable() => ReadAvailable(_connection);
+
+    private static void Write(InMemoryConnection connection, byte[] request)
+    {
+        var writer = connection.ClientInput;
         writer.Write(request);
         var flush = writer.FlushAsync();
         if (!flush.IsCompletedSuccessfully)
@@ -82,9 +117,9 @@ public class ResponseBenchmarks
     }
 
     /// <summary>Reads and discards exactly <paramref name="expected"/> response bytes.</summary>
-    private long Drain(long expected)
+    private static long Drain(InMemoryConnection connection, long expected)
     {
-        var reader = _connection.ClientOutput;
+        var reader = connection.ClientOutput;
         var remaining = expected;
         while (remaining > 0)
         {
@@ -108,9 +143,9 @@ public class ResponseBenchmarks
         return expected;
     }
 
-    private string ReadAvailable()
+    private static string ReadAvailable(InMemoryConnection connection)
     {
-        var reader = _connection.ClientOutput;
+        var reader = connection.ClientOutput;
         if (!reader.TryRead(out var result))
         {
             throw new InvalidOperationException("The connection did not answer synchronously.");

@@ -198,22 +198,85 @@ internal sealed partial class Http1Connection
     /// asynchronous (it may take a while). Pipelined requests whose applications answer synchronously therefore
     /// share one flush, like the raw handler's one flush per read batch.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask FlushPendingAsync()
+    /// <remarks>
+    /// Synchronous when the gate is free and the flush completes at once (every keep-alive request, before its
+    /// wait for the next one); a transport error is swallowed here, since the client is gone and the next read sees it.
+    /// </remarks>
+    private ValueTask FlushPendingAsync()
     {
         if (!_flushPending)
         {
-            return;
+            return default;
         }
 
-        await _writeLock.EnterAsync().ConfigureAwait(false);
+        if (!_writeLock.TryEnter())
+        {
+            return FlushPendingAfterGateAsync();
+        }
+
+        ValueTask<FlushResult> flush;
         try
         {
-            if (_flushPending)
+            _flushPending = false;
+            flush = FlushOutputAsync();
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            _writeLock.Exit();
+            return default;
+        }
+        catch
+        {
+            _writeLock.Exit();
+            throw;
+        }
+
+        if (flush.IsCompletedSuccessfully)
+        {
+            _writeLock.Exit();
+            return default;
+        }
+
+        return EndFlushPendingAsync(flush);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask FlushPendingAfterGateAsync()
+    {
+        await _writeLock.EnterAsync().ConfigureAwait(false);
+        ValueTask<FlushResult> flush;
+        try
+        {
+            if (!_flushPending)
             {
-                _flushPending = false;
-                await FlushOutputAsync().ConfigureAwait(false);
+                _writeLock.Exit();
+                return;
             }
+
+            _flushPending = false;
+            flush = FlushOutputAsync();
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            _writeLock.Exit();
+            return;
+        }
+        catch
+        {
+            _writeLock.Exit();
+            throw;
+        }
+
+        await EndFlushPendingAsync(flush).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a pending-response flush with the gate held, then leaves the gate.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask EndFlushPendingAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            await flush.ConfigureAwait(false);
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
