@@ -176,6 +176,7 @@ internal sealed partial class Http1Connection
     /// <summary>After the whole body: wait until the response is complete or the client leaves (ASGI http.disconnect).</summary>
     private async ValueTask<IDictionary<string, object?>> WaitForDisconnectAsync()
     {
+        // Installed with a compare-exchange: an application may wait in two receives at once; both share one waiter.
         var waiter = Volatile.Read(ref _disconnectWaiter);
         if (waiter is null)
         {
@@ -183,9 +184,11 @@ internal sealed partial class Http1Connection
             waiter = Interlocked.CompareExchange(ref _disconnectWaiter, created, null) ?? created;
         }
 
-        // Either SignalDisconnect already swapped in the completed sentinel, or its exchange will return this
-        // waiter: the field's single order of atomic operations means the wake-up cannot be lost (no lock).
-        if (_peerClosed || _appDone || _responseComplete || _clientGone)
+        // Then published through the state. Either SignalDisconnect's exchange came first (the state says
+        // signalled, checked below) or it comes later and sees Waiting, and then the waiter installed before it:
+        // the state's single order of atomic operations means the wake-up cannot be lost (no lock).
+        Interlocked.CompareExchange(ref _disconnectState, DisconnectWaiting, DisconnectNone);
+        if (Volatile.Read(ref _disconnectState) == DisconnectSignalled || _peerClosed || _appDone || _responseComplete || _clientGone)
         {
             waiter.TrySetResult();
         }
@@ -194,32 +197,30 @@ internal sealed partial class Http1Connection
         return new HttpDisconnectEvent();
     }
 
-    /// <summary>Stands in the waiter field once the request's disconnect is signalled: later waits end at once.</summary>
-    private static readonly TaskCompletionSource s_disconnectSignalled = CreateSignalled();
-
-    private static TaskCompletionSource CreateSignalled()
-    {
-        var signalled = new TaskCompletionSource();
-        signalled.SetResult();
-        return signalled;
-    }
+    private const int DisconnectNone = 0;
+    private const int DisconnectWaiting = 1;
+    private const int DisconnectSignalled = 2;
 
     /// <summary>
-    /// Wakes a receive waiting for the end of the request (the caller set the flag that ends the wait). Once the
-    /// sentinel is in the field the request is signalled and later calls return at once (the common case: the
-    /// response completes, then the application returns).
+    /// Whether a receive waits for the end of the request (<see cref="DisconnectWaiting"/>) or the end was signalled.
+    /// An int rather than the waiter itself: exchanging an int is one instruction, an object reference a runtime call.
+    /// </summary>
+    private int _disconnectState;
+
+    /// <summary>
+    /// Wakes a receive waiting for the end of the request (the caller set the flag that ends the wait). Once
+    /// signalled, later calls return at once (the common case: the response completes, then the application returns).
     /// </summary>
     private void SignalDisconnect()
     {
-        if (Volatile.Read(ref _disconnectWaiter) == s_disconnectSignalled)
+        if (Volatile.Read(ref _disconnectState) == DisconnectSignalled)
         {
             return;
         }
 
-        var waiter = Interlocked.Exchange(ref _disconnectWaiter, s_disconnectSignalled);
-        if (waiter is not null && waiter != s_disconnectSignalled)
+        if (Interlocked.Exchange(ref _disconnectState, DisconnectSignalled) == DisconnectWaiting)
         {
-            waiter.TrySetResult();
+            Volatile.Read(ref _disconnectWaiter)?.TrySetResult();
         }
     }
 }

@@ -215,7 +215,8 @@ internal sealed partial class Http1Connection
         _appDone = false;
         _receiveInFlight = false;
         // No receive of the previous request can still be waiting: its wait ended when that application returned.
-        Volatile.Write(ref _disconnectWaiter, null);
+        _disconnectWaiter = null;
+        _disconnectState = DisconnectNone;
         _chunked.Reset();
 
         // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".

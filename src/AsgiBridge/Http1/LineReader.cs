@@ -31,58 +31,89 @@ internal static class LineReader
             return false;
         }
 
-        ReadOnlySpan<byte> withCr;
         var unread = reader.UnreadSpan;
         if (unread.Length == reader.Remaining || unread.Length >= limit)
         {
-            var window = unread.Length > limit ? unread[..limit] : unread;
-            var lf = window.IndexOf(HttpCharacters.LF);
-            if (lf < 0)
+            // The line, if complete, is within this span.
+            if (!TryReadLine(unread, limit, tooLong, out line, out var used))
             {
-                ThrowIfBareCarriageReturn(window);
-                if (window.Length >= limit)
-                {
-                    ThrowHelper.ThrowBadRequest(tooLong);
-                }
-
                 return false;
             }
 
-            withCr = window[..lf];
-            reader.Advance(lf + 1);
+            reader.Advance(used);
+            return true;
         }
-        else
+
+        var sequence = reader.UnreadSequence;
+        var window = sequence.Length > limit ? sequence.Slice(0, limit) : sequence;
+        var position = window.PositionOf(HttpCharacters.LF);
+        if (position is null)
         {
-            var sequence = reader.UnreadSequence;
-            var window = sequence.Length > limit ? sequence.Slice(0, limit) : sequence;
-            var position = window.PositionOf(HttpCharacters.LF);
-            if (position is null)
+            if (window.PositionOf(HttpCharacters.CR) is { } crPosition && window.Slice(crPosition).Length > 1)
             {
-                if (window.PositionOf(HttpCharacters.CR) is { } crPosition && window.Slice(crPosition).Length > 1)
-                {
-                    ThrowHelper.ThrowBadRequest(RequestRejection.BareCarriageReturn);
-                }
-
-                if (window.Length >= limit)
-                {
-                    ThrowHelper.ThrowBadRequest(tooLong);
-                }
-
-                return false;
+                ThrowHelper.ThrowBadRequest(RequestRejection.BareCarriageReturn);
             }
 
-            var lineSequence = window.Slice(0, position.Value);
-            var length = (int)lineSequence.Length;
-            if (scratch.Length < length)
+            if (window.Length >= limit)
             {
-                scratch = new byte[Math.Max(length, 256)];
+                ThrowHelper.ThrowBadRequest(tooLong);
             }
 
-            lineSequence.CopyTo(scratch);
-            withCr = scratch.AsSpan(0, length);
-            reader.Advance(length + 1);
+            return false;
         }
 
+        var lineSequence = window.Slice(0, position.Value);
+        var length = (int)lineSequence.Length;
+        if (scratch.Length < length)
+        {
+            scratch = new byte[Math.Max(length, 256)];
+        }
+
+        lineSequence.CopyTo(scratch);
+        line = WithoutLineEnding(scratch.AsSpan(0, length));
+        reader.Advance(length + 1);
+        return true;
+    }
+
+    /// <summary>
+    /// The same over input held in one span (the usual case: a head arrives in one read): returns false (nothing
+    /// consumed) when the line is not complete; <paramref name="consumed"/> counts the LF.
+    /// </summary>
+    public static bool TryReadLine(ReadOnlySpan<byte> unread, int limit, RequestRejection tooLong, out ReadOnlySpan<byte> line, out int consumed)
+    {
+        line = default;
+        consumed = 0;
+        if (limit <= 0)
+        {
+            if (!unread.IsEmpty)
+            {
+                ThrowHelper.ThrowBadRequest(tooLong);
+            }
+
+            return false;
+        }
+
+        var window = unread.Length > limit ? unread[..limit] : unread;
+        var lf = window.IndexOf(HttpCharacters.LF);
+        if (lf < 0)
+        {
+            ThrowIfBareCarriageReturn(window);
+            if (window.Length >= limit)
+            {
+                ThrowHelper.ThrowBadRequest(tooLong);
+            }
+
+            return false;
+        }
+
+        line = WithoutLineEnding(window[..lf]);
+        consumed = lf + 1;
+        return true;
+    }
+
+    /// <summary>Checks the bytes before an LF end in CR and hold no other CR; returns them without the CR.</summary>
+    private static ReadOnlySpan<byte> WithoutLineEnding(ReadOnlySpan<byte> withCr)
+    {
         // A CR anywhere but right before the LF is a bare CR. Checked first, so the reason is the same as when the
         // line arrives in pieces and the CR is caught before the LF exists (ThrowIfBareCarriageReturn).
         var cr = withCr.IndexOf(HttpCharacters.CR);
@@ -97,8 +128,7 @@ internal static class LineReader
             ThrowHelper.ThrowBadRequest(RequestRejection.BareLineFeed);
         }
 
-        line = withCr[..^1];
-        return true;
+        return withCr[..^1];
     }
 
     /// <summary>

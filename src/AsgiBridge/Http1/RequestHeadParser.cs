@@ -13,6 +13,15 @@ internal static partial class RequestHeadParser
 {
     public static bool TryParse(ref SequenceReader<byte> reader, RequestHead head, in Http1Limits limits)
     {
+        var unread = reader.UnreadSpan;
+        if (unread.Length == reader.Remaining)
+        {
+            // The usual case, the whole input in one span: parsed without the sequence reader's bookkeeping per line.
+            var complete = TryParse(unread, head, limits, out var consumed);
+            reader.Advance(consumed);
+            return complete;
+        }
+
         if (!head.RequestLineDone)
         {
             // RFC 9112 §2.2: ignore at least one empty line received before the request line.
@@ -42,21 +51,69 @@ internal static partial class RequestHeadParser
                 return false;
             }
 
-            head.HeaderBytes += line.Length + 2;
-            if (line.IsEmpty)
+            if (ParseHeadLine(line, head, limits))
             {
-                CompleteHead(head, limits);
                 return true;
             }
+        }
+    }
 
-            if (head.Fields.Count >= limits.MaxRequestHeaderCount)
+    /// <summary>The same over one span; <paramref name="consumed"/> is how much of it the complete lines took.</summary>
+    private static bool TryParse(ReadOnlySpan<byte> input, RequestHead head, in Http1Limits limits, out int consumed)
+    {
+        var rest = input;
+        var complete = false;
+        if (!head.RequestLineDone)
+        {
+            while (rest.StartsWith("\r\n"u8))
             {
-                ThrowHelper.ThrowBadRequest(RequestRejection.TooManyHeaders);
+                rest = rest[2..];
             }
 
-            ParseFieldLine(line, out var name, out var value);
-            AddField(head, name, value);
+            if (rest.IsEmpty || !LineReader.TryReadLine(rest, limits.MaxRequestLineSize + 2, RequestRejection.RequestLineTooLong, out var requestLine, out var used))
+            {
+                consumed = input.Length - rest.Length;
+                return false;
+            }
+
+            rest = rest[used..];
+            ParseRequestLine(requestLine, head);
+            head.RequestLineDone = true;
         }
+
+        while (LineReader.TryReadLine(rest, limits.MaxRequestHeadersSize - head.HeaderBytes, RequestRejection.HeadersTooLarge, out var line, out var used))
+        {
+            rest = rest[used..];
+            if (ParseHeadLine(line, head, limits))
+            {
+                complete = true;
+                break;
+            }
+        }
+
+        consumed = input.Length - rest.Length;
+        return complete;
+    }
+
+    /// <summary>One line after the request line: a field, or the empty line that completes the head (returns true).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool ParseHeadLine(ReadOnlySpan<byte> line, RequestHead head, in Http1Limits limits)
+    {
+        head.HeaderBytes += line.Length + 2;
+        if (line.IsEmpty)
+        {
+            CompleteHead(head, limits);
+            return true;
+        }
+
+        if (head.Fields.Count >= limits.MaxRequestHeaderCount)
+        {
+            ThrowHelper.ThrowBadRequest(RequestRejection.TooManyHeaders);
+        }
+
+        ParseFieldLine(line, out var name, out var value);
+        AddField(head, name, value);
+        return false;
     }
 
     /// <summary>
