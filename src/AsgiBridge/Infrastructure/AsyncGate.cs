@@ -3,7 +3,8 @@ namespace AsgiBridge.Infrastructure;
 /// <summary>
 /// An async mutual-exclusion gate whose uncontended path is one interlocked operation each way (no lock, no Task).
 /// The connection's output has one writer almost always (the application's send); a concurrent receive that must
-/// write (100 Continue, a body error) is the rare contended case, which waits on a semaphore and is handed the gate.
+/// write (100 Continue, a body error, a WebSocket close reply, a shutdown close) is the rare contended case, which
+/// waits on a semaphore and is handed the gate.
 /// SemaphoreSlim alone costs two monitor enters per response on the hot path (bench/Micro ResponseBenchmarks).
 /// </summary>
 internal sealed class AsyncGate : IDisposable

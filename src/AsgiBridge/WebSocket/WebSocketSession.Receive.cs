@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using AsgiBridge.Infrastructure;
 
@@ -45,6 +46,7 @@ internal sealed partial class WebSocketSession
     }
 
     /// <summary>Assembles the next whole message, enforcing <c>WsMaxSize</c> (1009), and maps a close to websocket.disconnect.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<IDictionary<string, object?>> ReceiveMessageAsync()
     {
         _receiveInFlight = true;
@@ -106,7 +108,7 @@ internal sealed partial class WebSocketSession
         var reason = socket.CloseStatusDescription;
         if (socket.State == WebSocketState.CloseReceived)
         {
-            await _sendLock.WaitAsync().ConfigureAwait(false);
+            await _sendLock.EnterAsync().ConfigureAwait(false);
             try
             {
                 await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.Empty, reason, CancellationToken.None).ConfigureAwait(false);
@@ -117,7 +119,7 @@ internal sealed partial class WebSocketSession
             }
             finally
             {
-                _sendLock.Release();
+                _sendLock.Exit();
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using AsgiBridge.Http1;
 using AsgiBridge.Infrastructure;
@@ -102,6 +103,7 @@ internal sealed partial class WebSocketSession
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)
     {
         if (bytes.HasValue == (text is not null))
@@ -119,7 +121,7 @@ internal sealed partial class WebSocketSession
         }
 
         byte[]? rented = null;
-        await _sendLock.WaitAsync().ConfigureAwait(false);
+        await _sendLock.EnterAsync().ConfigureAwait(false);
         try
         {
             ReadOnlyMemory<byte> payload;
@@ -141,7 +143,7 @@ internal sealed partial class WebSocketSession
         }
         finally
         {
-            _sendLock.Release();
+            _sendLock.Exit();
             if (rented is not null)
             {
                 ArrayPool<byte>.Shared.Return(rented);
@@ -185,7 +187,7 @@ internal sealed partial class WebSocketSession
         var socket = _socket;
         if (socket is not null && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            await _sendLock.WaitAsync().ConfigureAwait(false);
+            await _sendLock.EnterAsync().ConfigureAwait(false);
             try
             {
                 await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None).ConfigureAwait(false);
@@ -196,7 +198,7 @@ internal sealed partial class WebSocketSession
             }
             finally
             {
-                _sendLock.Release();
+                _sendLock.Exit();
             }
         }
 

@@ -24,7 +24,7 @@ internal sealed partial class WebSocketSession : IDisposable
     private readonly WebSocketHandshake _handshake;
     private readonly IWebSocketHttpFallback _http;
     private readonly Http1.ISendDeadline _sendDeadline;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Infrastructure.AsyncGate _sendLock = new();
 
     private SessionState _state;
     private BclWebSocket? _socket;
