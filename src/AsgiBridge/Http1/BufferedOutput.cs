@@ -6,21 +6,26 @@ namespace AsgiBridge.Http1;
 /// <summary>
 /// Gathers many small writes (a response head is a dozen pieces) into one span of the output pipe and advances
 /// it once. On a <see cref="Pipe"/> every <see cref="PipeWriter.Advance"/> takes the pipe's lock, so writing a head
-/// piece by piece cost seven lock round trips per response (perf: ~8 % of the pipelined hello path).
+/// piece by piece cost seven lock round trips per response (perf: ~8 % of the pipelined hello path). The connection
+/// may also park what was written without advancing (<see cref="TryPark"/>) and go on in the same span with the next
+/// response, so pipelined responses share one advance (Http1Connection.OpenOutput).
 /// </summary>
 internal ref struct BufferedOutput
 {
     private readonly PipeWriter _output;
     private Span<byte> _span;
     private int _buffered;
+    private bool _switched;
 
     /// <param name="output">The pipe to write to.</param>
-    /// <param name="sizeHint">The expected total size, so one span usually holds everything.</param>
-    public BufferedOutput(PipeWriter output, int sizeHint)
+    /// <param name="span">Memory the pipe gave out and nothing has advanced past yet.</param>
+    /// <param name="buffered">How much of <paramref name="span"/> is already written (parked, not advanced).</param>
+    public BufferedOutput(PipeWriter output, Span<byte> span, int buffered)
     {
         _output = output;
-        _span = output.GetSpan(sizeHint);
-        _buffered = 0;
+        _span = span;
+        _buffered = buffered;
+        _switched = false;
     }
 
     public void Write(scoped ReadOnlySpan<byte> bytes)
@@ -89,6 +94,24 @@ internal ref struct BufferedOutput
         _buffered += System.Text.Encoding.ASCII.GetBytes(text, _span[_buffered..]);
     }
 
+    /// <summary>
+    /// Ends without advancing when everything is still in the first span: <paramref name="buffered"/> is then how
+    /// much of it is written, for the next writer to continue. Otherwise commits and returns false.
+    /// </summary>
+    public bool TryPark(out int buffered)
+    {
+        if (!_switched)
+        {
+            buffered = _buffered;
+            _span = default;
+            return true;
+        }
+
+        Commit();
+        buffered = 0;
+        return false;
+    }
+
     /// <summary>Advances the pipe past everything written (once). The struct must not be used afterwards.</summary>
     public void Commit()
     {
@@ -107,6 +130,7 @@ internal ref struct BufferedOutput
         {
             Commit();
             _span = _output.GetSpan(size);
+            _switched = true;
         }
     }
 
@@ -118,6 +142,7 @@ internal ref struct BufferedOutput
             {
                 Commit();
                 _span = _output.GetSpan(Math.Min(bytes.Length, 4096));
+                _switched = true;
             }
 
             var take = Math.Min(bytes.Length, _span.Length - _buffered);

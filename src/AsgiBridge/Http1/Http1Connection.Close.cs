@@ -61,6 +61,8 @@ internal sealed partial class Http1Connection
 
         try
         {
+            // Completing delivers what was advanced; parked bytes (an unflushed last response) must be advanced first.
+            CommitParkedOutput();
             await _output.CompleteAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (IsTransportError(ex))

@@ -58,8 +58,12 @@ internal sealed partial class Http1Connection
 
     void ISendDeadline.Disarm() => Volatile.Write(ref _writeDeadline, long.MaxValue);
 
-    /// <summary>Flushes the output; a flush that has to wait for the client runs under the send deadline.</summary>
-    private ValueTask<System.IO.Pipelines.FlushResult> FlushOutputAsync() => SendDeadline.Guard(this, _output.FlushAsync());
+    /// <summary>Flushes the output (parked response bytes included); a flush that has to wait for the client runs under the send deadline.</summary>
+    private ValueTask<System.IO.Pipelines.FlushResult> FlushOutputAsync()
+    {
+        CommitParkedOutput();
+        return SendDeadline.Guard(this, _output.FlushAsync());
+    }
 
     private void SetDeadline(long timeoutMs) =>
         Volatile.Write(ref _deadline, timeoutMs <= 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs);

@@ -47,7 +47,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
     async ValueTask IWebSocketHttpFallback.WriteSwitchingProtocolsAsync(IReadOnlyList<AsgiHeader> headers)
     {
         var info = ResponseHeaderInfo.Validate(headers, "websocket.accept");
-        var output = new BufferedOutput(_output, MaxSpanHint);
+        var output = OpenOutput(MaxSpanHint);
         output.Write(StatusLines.Get(101));
         foreach (var header in headers)
         {
@@ -56,7 +56,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
 
         WriteServerHeaders(ref output, skipDate: info.HasDate, skipServer: info.HasServer);
         output.Write("\r\n"u8);
-        output.Commit();
+        CommitOutput(ref output);
         _headWritten = true;
         _responseStarted = true;
         _responseComplete = true;

@@ -19,7 +19,7 @@ internal sealed partial class Http1Connection
     private void WriteHead(ReadOnlySpan<byte> body, bool last)
     {
         var headers = _responseHeaders;
-        var output = new BufferedOutput(_output, Math.Min(256 + (headers.Count * 64) + body.Length, MaxSpanHint));
+        var output = OpenOutput(Math.Min(256 + (headers.Count * 64) + body.Length, MaxSpanHint));
         output.Write(StatusLines.Get(_status));
         var dropContentLength = _status < 200 || _status == 204;
         if (headers is AsgiHeader[] array)
@@ -67,7 +67,7 @@ internal sealed partial class Http1Connection
 
         output.Write("\r\n"u8);
         WritePiece(ref output, body, last);
-        output.Commit();
+        ParkOutput(ref output);
         _headWritten = true;
         _computedContentLength = -1;
     }
@@ -83,6 +83,69 @@ internal sealed partial class Http1Connection
         }
 
         output.WriteHeaderLine(name, header.Value.Span);
+    }
+
+    /// <summary>The output pipe's memory the last response was written into, not yet advanced (see <see cref="OpenOutput"/>).</summary>
+    private Memory<byte> _parked;
+
+    /// <summary>How many bytes of <see cref="_parked"/> are written.</summary>
+    private int _parkedBytes;
+
+    /// <summary>
+    /// Starts a write to the output: in the parked memory when the new bytes (about <paramref name="sizeHint"/>) fit
+    /// after the parked ones, so pipelined responses cost one pipe advance per batch instead of one each (every
+    /// advance takes the pipe's lock); otherwise the parked bytes are committed first and new memory is taken.
+    /// Everything that writes, flushes or completes the output goes through here or <see cref="CommitParkedOutput"/>
+    /// first: until it is advanced, the pipe hands out the same memory again.
+    /// </summary>
+    private BufferedOutput OpenOutput(int sizeHint)
+    {
+        if (_parkedBytes > 0)
+        {
+            if (_parked.Length - _parkedBytes >= sizeHint)
+            {
+                return new BufferedOutput(_output, _parked.Span, _parkedBytes);
+            }
+
+            CommitParkedOutput();
+        }
+
+        _parked = _output.GetMemory(sizeHint);
+        return new BufferedOutput(_output, _parked.Span, 0);
+    }
+
+    /// <summary>Ends a write without advancing the pipe when it stayed in the parked memory (the flush commits it).</summary>
+    private void ParkOutput(ref BufferedOutput output)
+    {
+        if (output.TryPark(out var buffered))
+        {
+            _parkedBytes = buffered;
+        }
+        else
+        {
+            _parkedBytes = 0;
+            _parked = default;
+        }
+    }
+
+    /// <summary>Ends a write by advancing the pipe past it (and past the parked bytes it continued).</summary>
+    private void CommitOutput(ref BufferedOutput output)
+    {
+        output.Commit();
+        _parkedBytes = 0;
+        _parked = default;
+    }
+
+    /// <summary>Advances the pipe past the parked bytes, if any.</summary>
+    private void CommitParkedOutput()
+    {
+        if (_parkedBytes > 0)
+        {
+            _output.Advance(_parkedBytes);
+            _parkedBytes = 0;
+        }
+
+        _parked = default;
     }
 
     /// <summary>Largest size hint asked of the pipe: Kestrel's pool blocks are 4 KiB, and a larger hint gets an unpooled array.</summary>
@@ -132,9 +195,9 @@ internal sealed partial class Http1Connection
             return WriteSlicesAsync(body, last);
         }
 
-        var output = new BufferedOutput(_output, Math.Min(body.Length + 16, MaxSpanHint));
+        var output = OpenOutput(Math.Min(body.Length + 16, MaxSpanHint));
         WritePiece(ref output, body.Span, last);
-        output.Commit();
+        ParkOutput(ref output);
         return FinishPiece(wroteBody: !body.IsEmpty, last, flushEmpty);
     }
 
@@ -159,9 +222,9 @@ internal sealed partial class Http1Connection
 
     private void WriteSlice(ReadOnlySpan<byte> slice, bool last)
     {
-        var output = new BufferedOutput(_output, MaxSpanHint);
+        var output = OpenOutput(MaxSpanHint);
         WritePiece(ref output, slice, last);
-        output.Commit();
+        CommitOutput(ref output);
     }
 
     /// <summary>
@@ -320,6 +383,7 @@ internal sealed partial class Http1Connection
         {
             if (!_headWritten)
             {
+                CommitParkedOutput();
                 _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
                 _sent100 = true;
                 await FlushAsync().ConfigureAwait(false);
@@ -370,7 +434,7 @@ internal sealed partial class Http1Connection
 
     private async ValueTask WriteErrorResponseAsync(int status, string message, byte[]? extraHeaderLines = null)
     {
-        var output = new BufferedOutput(_output, MaxSpanHint);
+        var output = OpenOutput(MaxSpanHint);
         output.Write(StatusLines.Get(status));
         output.Write("content-type: text/plain; charset=utf-8\r\n"u8);
         output.WriteContentLength(message.Length + 1);
@@ -384,7 +448,7 @@ internal sealed partial class Http1Connection
         output.Write("\r\n"u8);
         output.WriteAscii(message);
         output.Write("\n"u8);
-        output.Commit();
+        CommitOutput(ref output);
         await FlushOutputAsync().ConfigureAwait(false);
     }
 

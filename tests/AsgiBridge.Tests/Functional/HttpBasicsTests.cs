@@ -219,6 +219,26 @@ public sealed class HttpBasicsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_100_continue_behind_a_pipelined_response_goes_out_after_that_response_intact()
+    {
+        // The hello response waits unflushed (parked in the output) while the pipelined POST is served; the
+        // interim 100 must be written after it, not over it.
+        using var scope = new RawClientScope(_server);
+        var raw = await scope.Client();
+        await raw.SendAsync(
+            "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n" +
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+        var first = await raw.ReadResponsesAsync(2);
+        Assert.Equal(200, first[0].Status);
+        Assert.Equal("Hello, World!", first[0].BodyText);
+        Assert.Equal(100, first[1].Status);
+        await raw.SendAsync("data");
+        var all = await raw.ReadResponsesAsync(3);
+        Assert.Equal(200, all[2].Status);
+        Assert.Contains("\"body\":\"ZGF0YQ==\"", all[2].BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Expect_100_continue_is_not_sent_when_the_app_answers_without_reading()
     {
         using var scope = new RawClientScope(_server);
