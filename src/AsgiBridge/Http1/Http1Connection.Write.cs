@@ -85,7 +85,7 @@ internal sealed partial class Http1Connection
         output.WriteHeaderLine(name, header.Value.Span);
     }
 
-    /// <summary>The output pipe's memory the last response was written into, not yet advanced (see <see cref="OpenOutput"/>).</summary>
+    /// <summary>The output pipe's memory the last response was written into, not yet advanced (see <see cref="OpenOutput"/>); meaningful only while <see cref="_parkedBytes"/> is above zero.</summary>
     private Memory<byte> _parked;
 
     /// <summary>How many bytes of <see cref="_parked"/> are written.</summary>
@@ -117,15 +117,7 @@ internal sealed partial class Http1Connection
     /// <summary>Ends a write without advancing the pipe when it stayed in the parked memory (the flush commits it).</summary>
     private void ParkOutput(ref BufferedOutput output)
     {
-        if (output.TryPark(out var buffered))
-        {
-            _parkedBytes = buffered;
-        }
-        else
-        {
-            _parkedBytes = 0;
-            _parked = default;
-        }
+        _parkedBytes = output.TryPark(out var buffered) ? buffered : 0;
     }
 
     /// <summary>Ends a write by advancing the pipe past it (and past the parked bytes it continued).</summary>
@@ -133,7 +125,6 @@ internal sealed partial class Http1Connection
     {
         output.Commit();
         _parkedBytes = 0;
-        _parked = default;
     }
 
     /// <summary>Advances the pipe past the parked bytes, if any.</summary>
@@ -144,8 +135,6 @@ internal sealed partial class Http1Connection
             _output.Advance(_parkedBytes);
             _parkedBytes = 0;
         }
-
-        _parked = default;
     }
 
     /// <summary>Largest size hint asked of the pipe: Kestrel's pool blocks are 4 KiB, and a larger hint gets an unpooled array.</summary>
@@ -272,14 +261,28 @@ internal sealed partial class Http1Connection
             return default;
         }
 
-        if (!_writeLock.TryEnter())
-        {
-            return FlushPendingAfterGateAsync();
-        }
+        return _writeLock.TryEnter() ? FlushPendingHoldingGate() : FlushPendingAfterGateAsync();
+    }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask FlushPendingAfterGateAsync()
+    {
+        await _writeLock.EnterAsync().ConfigureAwait(false);
+        await FlushPendingHoldingGate().ConfigureAwait(false);
+    }
+
+    /// <summary>Flushes the pending response (if a writer did not already) with the write gate held, and leaves the gate.</summary>
+    private ValueTask FlushPendingHoldingGate()
+    {
         ValueTask<FlushResult> flush;
         try
         {
+            if (!_flushPending)
+            {
+                _writeLock.Exit();
+                return default;
+            }
+
             _flushPending = false;
             flush = FlushOutputAsync();
         }
@@ -301,36 +304,6 @@ internal sealed partial class Http1Connection
         }
 
         return EndFlushPendingAsync(flush);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask FlushPendingAfterGateAsync()
-    {
-        await _writeLock.EnterAsync().ConfigureAwait(false);
-        ValueTask<FlushResult> flush;
-        try
-        {
-            if (!_flushPending)
-            {
-                _writeLock.Exit();
-                return;
-            }
-
-            _flushPending = false;
-            flush = FlushOutputAsync();
-        }
-        catch (Exception ex) when (IsTransportError(ex))
-        {
-            _writeLock.Exit();
-            return;
-        }
-        catch
-        {
-            _writeLock.Exit();
-            throw;
-        }
-
-        await EndFlushPendingAsync(flush).ConfigureAwait(false);
     }
 
     /// <summary>Waits for a pending-response flush with the gate held, then leaves the gate.</summary>

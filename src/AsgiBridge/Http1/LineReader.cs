@@ -21,20 +21,10 @@ internal static class LineReader
     public static bool TryReadLine(ref SequenceReader<byte> reader, int limit, RequestRejection tooLong, ref byte[] scratch, out ReadOnlySpan<byte> line)
     {
         line = default;
-        if (limit <= 0)
-        {
-            if (reader.Remaining > 0)
-            {
-                ThrowHelper.ThrowBadRequest(tooLong);
-            }
-
-            return false;
-        }
-
         var unread = reader.UnreadSpan;
         if (unread.Length == reader.Remaining || unread.Length >= limit)
         {
-            // The line, if complete, is within this span.
+            // The line, if complete, is within this span (a spent limit is judged there too).
             if (!TryReadLine(unread, limit, tooLong, out line, out var used))
             {
                 return false;

@@ -22,40 +22,15 @@ internal static partial class RequestHeadParser
             return complete;
         }
 
-        if (!head.RequestLineDone)
+        while (LineReader.TryReadLine(ref reader, LineLimit(head, limits), LineTooLong(head), ref head.LineScratch, out var line))
         {
-            // RFC 9112 §2.2: ignore at least one empty line received before the request line.
-            while (reader.IsNext("\r\n"u8, advancePast: true))
-            {
-            }
-
-            if (reader.End)
-            {
-                return false;
-            }
-
-            if (!LineReader.TryReadLine(ref reader, limits.MaxRequestLineSize + 2, RequestRejection.RequestLineTooLong, ref head.LineScratch, out var requestLine))
-            {
-                return false;
-            }
-
-            ParseRequestLine(requestLine, head);
-            head.RequestLineDone = true;
-        }
-
-        while (true)
-        {
-            var budget = limits.MaxRequestHeadersSize - head.HeaderBytes;
-            if (!LineReader.TryReadLine(ref reader, budget, RequestRejection.HeadersTooLarge, ref head.LineScratch, out var line))
-            {
-                return false;
-            }
-
-            if (ParseHeadLine(line, head, limits))
+            if (ParseLine(line, head, limits))
             {
                 return true;
             }
         }
+
+        return false;
     }
 
     /// <summary>The same over one span; <paramref name="consumed"/> is how much of it the complete lines took.</summary>
@@ -63,42 +38,41 @@ internal static partial class RequestHeadParser
     {
         var rest = input;
         var complete = false;
-        if (!head.RequestLineDone)
-        {
-            while (rest.StartsWith("\r\n"u8))
-            {
-                rest = rest[2..];
-            }
-
-            if (rest.IsEmpty || !LineReader.TryReadLine(rest, limits.MaxRequestLineSize + 2, RequestRejection.RequestLineTooLong, out var requestLine, out var used))
-            {
-                consumed = input.Length - rest.Length;
-                return false;
-            }
-
-            rest = rest[used..];
-            ParseRequestLine(requestLine, head);
-            head.RequestLineDone = true;
-        }
-
-        while (LineReader.TryReadLine(rest, limits.MaxRequestHeadersSize - head.HeaderBytes, RequestRejection.HeadersTooLarge, out var line, out var used))
+        while (!complete && LineReader.TryReadLine(rest, LineLimit(head, limits), LineTooLong(head), out var line, out var used))
         {
             rest = rest[used..];
-            if (ParseHeadLine(line, head, limits))
-            {
-                complete = true;
-                break;
-            }
+            complete = ParseLine(line, head, limits);
         }
 
         consumed = input.Length - rest.Length;
         return complete;
     }
 
-    /// <summary>One line after the request line: a field, or the empty line that completes the head (returns true).</summary>
+    /// <summary>The most bytes the next line may take, CRLF included: the request line's own limit, then what is left of the header budget.</summary>
+    private static int LineLimit(RequestHead head, in Http1Limits limits) =>
+        head.RequestLineDone ? limits.MaxRequestHeadersSize - head.HeaderBytes : limits.MaxRequestLineSize + 2;
+
+    private static RequestRejection LineTooLong(RequestHead head) =>
+        head.RequestLineDone ? RequestRejection.HeadersTooLarge : RequestRejection.RequestLineTooLong;
+
+    /// <summary>
+    /// One complete line: empty lines before the request line are ignored (RFC 9112 §2.2), then the request line,
+    /// then field lines until the empty line that completes the head (returns true).
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static bool ParseHeadLine(ReadOnlySpan<byte> line, RequestHead head, in Http1Limits limits)
+    private static bool ParseLine(ReadOnlySpan<byte> line, RequestHead head, in Http1Limits limits)
     {
+        if (!head.RequestLineDone)
+        {
+            if (!line.IsEmpty)
+            {
+                ParseRequestLine(line, head);
+                head.RequestLineDone = true;
+            }
+
+            return false;
+        }
+
         head.HeaderBytes += line.Length + 2;
         if (line.IsEmpty)
         {
