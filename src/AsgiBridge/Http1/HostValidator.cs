@@ -13,6 +13,19 @@ internal static class HostValidator
             return true;
         }
 
+        // The usual host: reg-name bytes (a name or an IPv4 address), then nothing or ":" and digits. One scan
+        // finds where the name ends; anything else (a percent escape, an IP literal, a fault) is judged below.
+        var nameEnd = host.IndexOfAnyExcept(HttpCharacters.RegName);
+        if (nameEnd < 0)
+        {
+            return true;
+        }
+
+        if (host[nameEnd] == HttpCharacters.Colon && !host[(nameEnd + 1)..].ContainsAnyExcept(HttpCharacters.Digit))
+        {
+            return true;
+        }
+
         ReadOnlySpan<byte> portPart;
         if (host[0] == (byte)'[')
         {

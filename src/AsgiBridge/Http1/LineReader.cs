@@ -84,6 +84,17 @@ internal static class LineReader
         }
 
         var window = unread.Length > limit ? unread[..limit] : unread;
+
+        // The usual line: its first CR or LF is a CR right before an LF. One scan finds it; anything else (no line
+        // end yet, a bare CR or LF, a line at the limit) is judged below.
+        var end = window.IndexOfAny(HttpCharacters.CR, HttpCharacters.LF);
+        if (end >= 0 && window[end] == HttpCharacters.CR && end + 1 < window.Length && window[end + 1] == HttpCharacters.LF)
+        {
+            line = window[..end];
+            consumed = end + 2;
+            return true;
+        }
+
         var lf = window.IndexOf(HttpCharacters.LF);
         if (lf < 0)
         {

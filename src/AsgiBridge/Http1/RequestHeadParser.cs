@@ -96,30 +96,30 @@ internal static partial class RequestHeadParser
     /// </summary>
     public static void ParseFieldLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {
-        // RFC 9112 §5.2: obs-fold is rejected with 400 (we do not unfold); a line starting with whitespace
-        // right after the request line (§2.2) gets the same answer.
-        if (HttpCharacters.IsWhitespace(line[0]))
+        // A valid line's first byte that is not a token byte is the colon: one scan checks the name and finds it.
+        var nameEnd = line.IndexOfAnyExcept(HttpCharacters.Token);
+        if (nameEnd <= 0 || line[nameEnd] != HttpCharacters.Colon)
         {
-            ThrowHelper.ThrowBadRequest(RequestRejection.ObsoleteLineFolding);
+            ThrowInvalidFieldLine(line);
         }
 
-        var colon = line.IndexOf(HttpCharacters.Colon);
-        if (colon <= 0)
-        {
-            ThrowHelper.ThrowBadRequest(RequestRejection.InvalidHeaderName);
-        }
-
-        // RFC 9112 §5.1: no whitespace is allowed between the field name and the colon.
-        name = line[..colon];
-        if (!HttpCharacters.IsToken(name))
-        {
-            ThrowHelper.ThrowBadRequest(RequestRejection.InvalidHeaderName);
-        }
-
-        value = HttpCharacters.TrimWhitespace(line[(colon + 1)..]);
+        name = line[..nameEnd];
+        value = HttpCharacters.TrimWhitespace(line[(nameEnd + 1)..]);
         if (value.ContainsAny(HttpCharacters.InvalidFieldValue))
         {
             ThrowHelper.ThrowBadRequest(RequestRejection.InvalidHeaderValue);
         }
+    }
+
+    /// <summary>Names the fault of a field line whose name is not a token followed by a colon.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowInvalidFieldLine(ReadOnlySpan<byte> line)
+    {
+        // RFC 9112 §5.2: obs-fold is rejected with 400 (we do not unfold); a line starting with whitespace
+        // right after the request line (§2.2) gets the same answer. Any other fault is in the name (§5.1: no
+        // whitespace between the name and the colon, either).
+        ThrowHelper.ThrowBadRequest(HttpCharacters.IsWhitespace(line[0])
+            ? RequestRejection.ObsoleteLineFolding
+            : RequestRejection.InvalidHeaderName);
     }
 }
