@@ -38,14 +38,66 @@ internal static partial class RequestHeadParser
     {
         var rest = input;
         var complete = false;
-        while (!complete && LineReader.TryReadLine(rest, LineLimit(head, limits), LineTooLong(head), out var line, out var used))
+        while (!complete)
         {
+            int used;
+            // A CR first is the empty line that ends the head (or a fault): the line-by-line path takes it.
+            if (head.RequestLineDone && !rest.IsEmpty && rest[0] != HttpCharacters.CR && TryParseValidFieldLine(rest, head, limits, out used))
+            {
+                rest = rest[used..];
+                continue;
+            }
+
+            if (!LineReader.TryReadLine(rest, LineLimit(head, limits), LineTooLong(head), out var line, out used))
+            {
+                break;
+            }
+
             rest = rest[used..];
             complete = ParseLine(line, head, limits);
         }
 
         consumed = input.Length - rest.Length;
         return complete;
+    }
+
+    /// <summary>
+    /// The usual field line in two scans instead of three: a token name up to the colon, then a value whose first
+    /// CTL is the CR of the line's CRLF (CR and LF are CTLs, so the value check finds the line end). Returns false,
+    /// consuming nothing, for anything else (an incomplete line, the empty line, a fault): the line-by-line path
+    /// then judges it exactly as it would have.
+    /// </summary>
+    /// <remarks>Not inlined: inlined into the line loop it made the pipelined hello 16 ns slower (bench/Micro).</remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool TryParseValidFieldLine(ReadOnlySpan<byte> input, RequestHead head, in Http1Limits limits, out int consumed)
+    {
+        consumed = 0;
+        var limit = LineLimit(head, limits);
+        var window = input.Length > limit ? input[..Math.Max(limit, 0)] : input;
+        var nameEnd = window.IndexOfAnyExcept(HttpCharacters.Token);
+        if (nameEnd <= 0 || window[nameEnd] != HttpCharacters.Colon)
+        {
+            return false;
+        }
+
+        var afterColon = window[(nameEnd + 1)..];
+        var valueEnd = afterColon.IndexOfAny(HttpCharacters.InvalidFieldValue);
+        if (valueEnd < 0 || afterColon[valueEnd] != HttpCharacters.CR || valueEnd + 1 >= afterColon.Length
+            || afterColon[valueEnd + 1] != HttpCharacters.LF)
+        {
+            return false;
+        }
+
+        if (head.Fields.Count >= limits.MaxRequestHeaderCount)
+        {
+            ThrowHelper.ThrowBadRequest(RequestRejection.TooManyHeaders);
+        }
+
+        var lineLength = nameEnd + 1 + valueEnd;
+        head.HeaderBytes += lineLength + 2;
+        AddField(head, window[..nameEnd], HttpCharacters.TrimWhitespace(afterColon[..valueEnd]));
+        consumed = lineLength + 2;
+        return true;
     }
 
     /// <summary>The most bytes the next line may take, CRLF included: the request line's own limit, then what is left of the header budget.</summary>

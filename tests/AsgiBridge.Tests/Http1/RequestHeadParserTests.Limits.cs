@@ -81,6 +81,9 @@ public sealed partial class RequestHeadParserTests
         // The fields alone fill the limit: the final CRLF is one line too many.
         var limits = ParserHarness.DefaultLimits with { MaxRequestHeadersSize = 9 };
         HeadAssert.Rejected("GET / HTTP/1.1\r\nHost: a\r\n\r\n", RequestRejection.HeadersTooLarge, 431, limits);
+
+        // The field line's own LF one byte past the limit (its CR the last byte within it).
+        HeadAssert.Rejected("GET / HTTP/1.1\r\nHost: a\r\n\r\n", RequestRejection.HeadersTooLarge, 431, limits with { MaxRequestHeadersSize = 8 });
         HeadAssert.Complete("GET / HTTP/1.1\r\nHost: a\r\n\r\n", limits with { MaxRequestHeadersSize = 11 });
         HeadAssert.Rejected("GET / HTTP/1.1\r\nHost: a\r\n\r\n", RequestRejection.HeadersTooLarge, 431, limits with { MaxRequestHeadersSize = 10 });
     }
