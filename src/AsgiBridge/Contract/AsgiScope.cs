@@ -155,8 +155,26 @@ public sealed class AsgiScope : AsgiDictionary
     /// <summary><c>extensions</c>: the ASGI extensions this server supports for this scope.</summary>
     public IDictionary<string, object?> Extensions
     {
-        get => (_rare ??= new Rare()).Extensions ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        get => (_rare ??= new Rare()).Extensions ??= NewExtensions();
         set => (_rare ??= new Rare()).Extensions = value;
+    }
+
+    /// <summary>
+    /// Whether this scope declares <c>http.response.pathsend</c> (a server-made <c>http</c> scope does). Kept as a
+    /// flag and turned into the dictionary only when the application reads <see cref="Extensions"/>, so a request
+    /// whose application never looks costs nothing for it.
+    /// </summary>
+    internal bool DeclaresPathSend { get; set; }
+
+    private Dictionary<string, object?> NewExtensions()
+    {
+        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (DeclaresPathSend)
+        {
+            extensions["http.response.pathsend"] = new Dictionary<string, object?>(StringComparer.Ordinal);
+        }
+
+        return extensions;
     }
 
     /// <summary>Returns the first request header named <paramref name="name"/> (lower-case ASCII), or null.</summary>

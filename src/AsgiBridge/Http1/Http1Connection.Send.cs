@@ -36,6 +36,8 @@ internal sealed partial class Http1Connection
             case HttpResponseStartEvent start:
                 StartResponse(start.Status, start.Headers);
                 return default;
+            case HttpResponsePathSendEvent pathSend:
+                return SendPathAsync(pathSend.Path);
         }
 
         var type = message.TryGetValue("type", out var typeValue) ? typeValue as string : null;
@@ -55,6 +57,10 @@ internal sealed partial class Http1Connection
                 return SendBodyAsync(
                     AsgiValues.ToBytes(message.TryGetValue("body", out var body) ? body : null, type, "body"),
                     AsgiValues.ToBool(message.TryGetValue("more_body", out var more) ? more : null, type, "more_body"));
+            case "http.response.pathsend":
+                return SendPathAsync(
+                    AsgiValues.ToNullableString(message.TryGetValue("path", out var path) ? path : null, type, "path")
+                    ?? throw new AsgiProtocolException("'http.response.pathsend' event: missing required key 'path'."));
             case null:
                 ThrowHelper.ThrowProtocol("Event has no 'type' key (or it is not a string).");
                 return default;
@@ -234,7 +240,7 @@ internal sealed partial class Http1Connection
     /// Framing by the contract's rules: the application's Content-Length is honoured; a response sent in one
     /// piece gets a Content-Length; otherwise HTTP/1.1 streams chunked and HTTP/1.0 closes to delimit.
     /// </summary>
-    private void ChooseFraming(int firstLength, bool moreBody)
+    private void ChooseFraming(long firstLength, bool moreBody)
     {
         var isHead = _head.Method == "HEAD";
         if (_status < 200 || _status == 204 || _status == 304)

@@ -13,6 +13,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         await FlushPendingAsync().ConfigureAwait(false);
         var scope = BuildScope();
         scope.Type = "websocket";
+        scope.DeclaresPathSend = false;
         scope.Scheme = _scheme == "https" ? "wss" : "ws";
         StartRequest();
         _keepAlive = false;

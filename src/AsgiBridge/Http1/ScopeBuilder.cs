@@ -40,6 +40,7 @@ internal static class ScopeBuilder
             facts.RootPath,
             facts.Client,
             facts.Server);
+        scope.DeclaresPathSend = true;
         scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;
