@@ -55,7 +55,17 @@ internal sealed partial class Http1Connection
             WriteHead(default, last: false);
             if (!SuppressBody)
             {
-                await WriteFileAsync(file, length, path).ConfigureAwait(false);
+                try
+                {
+                    await WriteFileAsync(file, length, path).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The head promised the file's length and the body may now be short (a read error, the file
+                    // shrank, the client left): never serve another request after it, even if the app catches this.
+                    _keepAlive = false;
+                    throw;
+                }
             }
 
             await FinishPiece(wroteBody: true, last: true, flushEmpty: true).ConfigureAwait(false);
@@ -99,7 +109,6 @@ internal sealed partial class Http1Connection
             {
                 // The file shrank after it was measured: the promised length can never be sent. The application
                 // sees the error; the connection closes after the short body (never a response that looks complete).
-                _keepAlive = false;
                 throw new IOException($"'http.response.pathsend': the file '{path}' ended after {offset} of its {length} bytes.");
             }
 
@@ -112,7 +121,9 @@ internal sealed partial class Http1Connection
                 await FlushAsync().ConfigureAwait(false);
                 if (_clientGone)
                 {
-                    return;
+                    // The flush found the connection gone (FlushAsync does not raise once the response is marked
+                    // complete): the rest of the file cannot be delivered, and send must not report success.
+                    throw new ClientDisconnectedException();
                 }
             }
         }

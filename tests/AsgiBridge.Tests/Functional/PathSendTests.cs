@@ -39,7 +39,25 @@ public sealed class PathSendTests : IDisposable
         using var client = new HttpClient { BaseAddress = server.BaseUri };
         using var response = await client.GetAsync("/");
         Assert.Equal((true, true), await seen.Task.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.False(new AsgiScope("websocket").Extensions.ContainsKey("http.response.pathsend"));
+    }
+
+    [Fact]
+    public async Task A_websocket_scope_declares_only_its_own_extension()
+    {
+        var seen = new TaskCompletionSource<string>();
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            var extensions = (IDictionary<string, object?>)scope["extensions"]!;
+            seen.TrySetResult(string.Join(",", extensions.Keys.Order(StringComparer.Ordinal)));
+            await receive();
+            await send(WebSocketCloseEvent.Close());
+        });
+
+        using var raw = await RawClient.ConnectAsync(server);
+        await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        Assert.Equal(403, (await raw.ReadResponseAsync()).Status);
+        Assert.Equal("websocket.http.response", await seen.Task.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
