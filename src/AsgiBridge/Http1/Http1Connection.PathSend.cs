@@ -39,19 +39,7 @@ internal sealed partial class Http1Connection
 
             CheckPathSendAllowed();
             ChooseFraming(length, moreBody: false);
-            if (_framing == ResponseFraming.ContentLength && length > _responseInfo.ContentLength)
-            {
-                ThrowHelper.ThrowProtocol($"'http.response.pathsend' event: the file ({length} bytes) is longer than the response's content-length of {_responseInfo.ContentLength} bytes.");
-            }
-
-            _responseBytes = length;
-            _responseComplete = true;
-            _responseShort = _framing == ResponseFraming.ContentLength && length < _responseInfo.ContentLength;
-            if (_responseShort)
-            {
-                _keepAlive = false;
-            }
-
+            CountPiece(length, last: true, "'http.response.pathsend' event: key 'path'");
             WriteHead(default, last: false);
             if (!SuppressBody)
             {

@@ -200,24 +200,8 @@ internal sealed partial class Http1Connection
             ChooseFraming(body.Length, moreBody);
         }
 
-        if (_framing == ResponseFraming.ContentLength && _responseBytes + body.Length > _responseInfo.ContentLength)
-        {
-            // Checked before anything is written: when this is the first piece, a clean 500 is still possible.
-            ThrowHelper.ThrowProtocol($"'http.response.body' event: key 'body': the response would exceed its content-length of {_responseInfo.ContentLength} bytes.");
-        }
-
-        _responseBytes += body.Length;
         var last = !moreBody;
-        if (last)
-        {
-            _responseComplete = true;
-            _responseShort = _framing == ResponseFraming.ContentLength && _responseBytes < _responseInfo.ContentLength;
-            if (_responseShort)
-            {
-                _keepAlive = false;
-            }
-        }
-
+        CountPiece(body.Length, last, "'http.response.body' event: key 'body'");
         if (!writeHead)
         {
             return WriteBodyAsync(body, last, flushEmpty: false);
@@ -231,6 +215,30 @@ internal sealed partial class Http1Connection
 
         WriteHead(default, last: false);
         return WriteBodyAsync(body, last, flushEmpty: true);
+    }
+
+    /// <summary>
+    /// Counts a piece against the response framing before anything of it is written (so when it is the first piece,
+    /// a clean 500 is still possible): more than the application's content-length raises; the last piece completes
+    /// the response, and a response left shorter than its content-length closes the connection after it.
+    /// </summary>
+    private void CountPiece(long length, bool last, string eventKey)
+    {
+        if (_framing == ResponseFraming.ContentLength && _responseBytes + length > _responseInfo.ContentLength)
+        {
+            ThrowHelper.ThrowProtocol($"{eventKey}: the response would exceed its content-length of {_responseInfo.ContentLength} bytes.");
+        }
+
+        _responseBytes += length;
+        if (last)
+        {
+            _responseComplete = true;
+            _responseShort = _framing == ResponseFraming.ContentLength && _responseBytes < _responseInfo.ContentLength;
+            if (_responseShort)
+            {
+                _keepAlive = false;
+            }
+        }
     }
 
     /// <summary>HEAD, 1xx, 204 and 304 responses never carry body bytes (RFC 9110 §6.4.1).</summary>

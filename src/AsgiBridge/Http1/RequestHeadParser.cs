@@ -88,16 +88,21 @@ internal static partial class RequestHeadParser
             return false;
         }
 
-        if (head.Fields.Count >= limits.MaxRequestHeaderCount)
-        {
-            ThrowHelper.ThrowBadRequest(RequestRejection.TooManyHeaders);
-        }
-
+        CheckFieldCount(head, limits);
         var lineLength = nameEnd + 1 + valueEnd;
         head.HeaderBytes += lineLength + 2;
         AddField(head, window[..nameEnd], HttpCharacters.TrimWhitespace(afterColon[..valueEnd]));
         consumed = lineLength + 2;
         return true;
+    }
+
+    /// <summary>One field more than the limit is refused before the line itself is judged (431 wins over a bad line).</summary>
+    private static void CheckFieldCount(RequestHead head, in Http1Limits limits)
+    {
+        if (head.Fields.Count >= limits.MaxRequestHeaderCount)
+        {
+            ThrowHelper.ThrowBadRequest(RequestRejection.TooManyHeaders);
+        }
     }
 
     /// <summary>The most bytes the next line may take, CRLF included: the request line's own limit, then what is left of the header budget.</summary>
@@ -132,11 +137,7 @@ internal static partial class RequestHeadParser
             return true;
         }
 
-        if (head.Fields.Count >= limits.MaxRequestHeaderCount)
-        {
-            ThrowHelper.ThrowBadRequest(RequestRejection.TooManyHeaders);
-        }
-
+        CheckFieldCount(head, limits);
         ParseFieldLine(line, out var name, out var value);
         AddField(head, name, value);
         return false;

@@ -30,6 +30,8 @@ public sealed class PathSendTests : IDisposable
         var seen = new TaskCompletionSource<(bool Http, bool Typed)>();
         await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
         {
+            // Another rarely used key first: the scope then makes its own side object, which must keep the declaration.
+            Assert.Equal("3.0", ((IDictionary<string, object?>)scope["asgi"]!)["version"]);
             var extensions = (IDictionary<string, object?>)scope["extensions"]!;
             seen.TrySetResult((extensions.ContainsKey("http.response.pathsend"), scope.Extensions.ContainsKey("http.response.pathsend")));
             await send(new HttpResponseStartEvent(204));
