@@ -32,7 +32,7 @@ internal static class AsgiOptionsBinder
                 case "SERVERHEADER": options.ServerHeader = ParseBool(child); break;
                 case "DATEHEADER": options.DateHeader = ParseBool(child); break;
                 case "ROOTPATH": options.RootPath = value; break;
-                case "LIFESPAN": options.Lifespan = Enum.TryParse<AsgiLifespanMode>(value, ignoreCase: true, out var mode) && !int.TryParse(value, out _) ? mode : throw Invalid(child, "auto, on or off"); break;
+                case "LIFESPAN": options.Lifespan = ParseEnum<AsgiLifespanMode>(child, "auto, on or off"); break;
                 case "TIMEOUTLIFESPAN": options.TimeoutLifespan = ParseDuration(child); break;
                 case "LIMITCONCURRENCY": options.LimitConcurrency = IsNull(value) ? null : ParseInt(child); break;
                 case "LIMITMAXREQUESTS": options.LimitMaxRequests = IsNull(value) ? null : ParseInt(child); break;
@@ -41,6 +41,11 @@ internal static class AsgiOptionsBinder
                 case "WSPINGINTERVAL": options.WsPingInterval = ParseDuration(child); break;
                 case "WSPINGTIMEOUT": options.WsPingTimeout = ParseDuration(child); break;
                 case "WSPERMESSAGEDEFLATE": options.WsPerMessageDeflate = ParseBool(child); break;
+                case "PROXYHEADERS": options.ProxyHeaders = ParseBool(child); break;
+                case "FORWARDEDALLOWIPS": options.ForwardedAllowIps = value; break;
+                case "FORWARDEDHOST": options.ForwardedHost = ParseBool(child); break;
+                case "FORWARDEDPREFIX": options.ForwardedPrefix = ParseBool(child); break;
+                case "PROXYPROTOCOL": options.ProxyProtocol = ParseEnum<AsgiProxyProtocol>(child, "off, v1, v2 or auto"); break;
                 default:
                     throw new InvalidOperationException($"Unknown setting '{child.Path}'. Known settings are listed in docs/configuration.md.");
             }
@@ -65,6 +70,13 @@ internal static class AsgiOptionsBinder
 
         throw Invalid(setting, "a duration in seconds (5, 0.5) or hh:mm:ss");
     }
+
+    /// <summary>An enum member by name, case-insensitively; numbers are not names.</summary>
+    private static T ParseEnum<T>(IConfigurationSection setting, string expected)
+        where T : struct, Enum =>
+        Enum.TryParse<T>(setting.Value, ignoreCase: true, out var member) && !int.TryParse(setting.Value, out _) && Enum.IsDefined(member)
+            ? member
+            : throw Invalid(setting, expected);
 
     private static int ParseInt(IConfigurationSection setting) =>
         int.TryParse(setting.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(setting, "an integer");

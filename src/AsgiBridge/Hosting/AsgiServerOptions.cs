@@ -90,4 +90,31 @@ public sealed class AsgiServerOptions
 
     /// <summary>The <c>root_path</c> given to the application, for apps mounted below a path. Defaults to empty.</summary>
     public string RootPath { get; set; } = "";
+
+    /// <summary>
+    /// Whether forwarding headers (<c>X-Forwarded-For</c>, <c>X-Forwarded-Proto</c>, RFC 7239 <c>Forwarded</c>) from
+    /// a trusted peer (<see cref="ForwardedAllowIps"/>) set the scope's <c>client</c> and <c>scheme</c>. Defaults to
+    /// true (uvicorn's <c>--proxy-headers</c>). Headers from other peers change nothing.
+    /// </summary>
+    public bool ProxyHeaders { get; set; } = true;
+
+    /// <summary>
+    /// The peers trusted to forward: comma-separated IP addresses, CIDR ranges (<c>10.0.0.0/8</c>), <c>*</c> (every
+    /// peer) and <c>unix</c> (unix-socket peers). Used for forwarding headers and the PROXY protocol. Defaults to
+    /// <c>127.0.0.1,::1</c> (uvicorn's <c>--forwarded-allow-ips</c>).
+    /// </summary>
+    public string ForwardedAllowIps { get; set; } = Proxy.ForwardedAllowList.Default;
+
+    /// <summary>Whether a trusted peer's <c>X-Forwarded-Host</c> (or <c>Forwarded: host=</c>) replaces the <c>host</c> header the app sees. Defaults to false.</summary>
+    public bool ForwardedHost { get; set; }
+
+    /// <summary>Whether a trusted peer's <c>X-Forwarded-Prefix</c> is prepended to <c>root_path</c>. Defaults to false.</summary>
+    public bool ForwardedPrefix { get; set; }
+
+    /// <summary>
+    /// Whether connections start with a PROXY protocol header (HAProxy; AWS NLB, Envoy): <see cref="AsgiProxyProtocol.Off"/>
+    /// (default), <see cref="AsgiProxyProtocol.V1"/>, <see cref="AsgiProxyProtocol.V2"/> or <see cref="AsgiProxyProtocol.Auto"/>.
+    /// Applies to every endpoint AsgiBridge serves unless the endpoint sets its own.
+    /// </summary>
+    public AsgiProxyProtocol ProxyProtocol { get; set; } = AsgiProxyProtocol.Off;
 }

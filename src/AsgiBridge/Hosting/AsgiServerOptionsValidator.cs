@@ -33,6 +33,16 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
         Require(options.LimitMaxRequestsJitter >= 0, nameof(options.LimitMaxRequestsJitter), "0 or more", options.LimitMaxRequestsJitter);
         Require(options.RootPath.Length == 0 || (options.RootPath[0] == '/' && options.RootPath[^1] != '/'), nameof(options.RootPath), "empty or a path starting with '/' and not ending with '/'", options.RootPath);
 
+        Require(Enum.IsDefined(options.ProxyProtocol), nameof(options.ProxyProtocol), "off, v1, v2 or auto", options.ProxyProtocol);
+        try
+        {
+            _ = Proxy.ForwardedAllowList.Parse(options.ForwardedAllowIps ?? "");
+        }
+        catch (FormatException ex)
+        {
+            errors.Add($"Asgi:{nameof(options.ForwardedAllowIps)} has an invalid entry: {ex.Message} (got {options.ForwardedAllowIps}).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
