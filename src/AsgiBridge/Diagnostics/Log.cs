@@ -62,4 +62,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Information, "Connection {ConnectionId}: the client read nothing of the response for {Seconds} s (Asgi:TimeoutSend); the connection was aborted.")]
     public static partial void SendTimedOut(ILogger logger, string connectionId, double seconds);
+
+    [LoggerMessage(21, LogLevel.Information, "Connection {ConnectionId}: the client read the response below Asgi:MinResponseDataRate ({BytesPerSecond} bytes/s); the connection was aborted.")]
+    public static partial void SendTooSlow(ILogger logger, string connectionId, double bytesPerSecond);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 
 namespace AsgiBridge.Hosting;
@@ -15,6 +16,12 @@ internal static class AsgiOptionsBinder
         foreach (var child in section.GetChildren())
         {
             var value = child.Value;
+            switch (child.Key.ToUpperInvariant())
+            {
+                case "MINREQUESTBODYDATARATE": options.MinRequestBodyDataRate = ParseRate(child); continue;
+                case "MINRESPONSEDATARATE": options.MinResponseDataRate = ParseRate(child); continue;
+            }
+
             if (value is null)
             {
                 throw Invalid(child, "a value (not a section)");
@@ -35,6 +42,7 @@ internal static class AsgiOptionsBinder
                 case "LIFESPAN": options.Lifespan = ParseEnum<AsgiLifespanMode>(child, "auto, on or off"); break;
                 case "TIMEOUTLIFESPAN": options.TimeoutLifespan = ParseDuration(child); break;
                 case "LIMITCONCURRENCY": options.LimitConcurrency = IsNull(value) ? null : ParseInt(child); break;
+                case "LIMITCONNECTIONS": options.LimitConnections = IsNull(value) ? null : value.Equals("auto", StringComparison.OrdinalIgnoreCase) ? AsgiServerOptions.LimitConnectionsFromDescriptorLimit : ParseInt(child); break;
                 case "LIMITMAXREQUESTS": options.LimitMaxRequests = IsNull(value) ? null : ParseInt(child); break;
                 case "LIMITMAXREQUESTSJITTER": options.LimitMaxRequestsJitter = ParseInt(child); break;
                 case "WSMAXSIZE": options.WsMaxSize = ParseInt(child); break;
@@ -51,6 +59,56 @@ internal static class AsgiOptionsBinder
             }
         }
     }
+
+    /// <summary>
+    /// A minimum data rate: bytes per second with the default 5-second grace period (<c>240</c>), <c>null</c> for
+    /// none, or a section with <c>BytesPerSecond</c> and <c>GracePeriod</c> (Kestrel's names).
+    /// </summary>
+    private static MinDataRate? ParseRate(IConfigurationSection setting)
+    {
+        double bytesPerSecond;
+        var grace = TimeSpan.FromSeconds(5);
+        if (setting.Value is { } value)
+        {
+            if (IsNull(value))
+            {
+                return null;
+            }
+
+            bytesPerSecond = ParseRateNumber(setting);
+        }
+        else
+        {
+            bytesPerSecond = -1;
+            foreach (var part in setting.GetChildren())
+            {
+                switch (part.Key.ToUpperInvariant())
+                {
+                    case "BYTESPERSECOND": bytesPerSecond = part.Value is null ? throw Invalid(part, "a number of bytes per second") : ParseRateNumber(part); break;
+                    case "GRACEPERIOD": grace = part.Value is null ? throw Invalid(part, "a duration") : ParseDuration(part); break;
+                    default: throw new InvalidOperationException($"Unknown setting '{part.Path}': a data rate has BytesPerSecond and GracePeriod.");
+                }
+            }
+
+            if (bytesPerSecond < 0)
+            {
+                throw new InvalidOperationException($"Invalid setting '{setting.Path}': BytesPerSecond is missing.");
+            }
+        }
+
+        // Kestrel's rule, enforced by MinDataRate itself: the grace period must exceed the 1-second heartbeat.
+        if (grace <= TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidOperationException($"Invalid setting '{setting.Path}': the grace period must be longer than 1 second (got {grace.TotalSeconds} s).");
+        }
+
+        return new MinDataRate(bytesPerSecond, grace);
+    }
+
+    private static double ParseRateNumber(IConfigurationSection setting) =>
+        double.TryParse(setting.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) && number > 0
+            ? number
+            : throw Invalid(setting, "a positive number of bytes per second, or null");
 
     private static bool IsNull(string value) => value.Length == 0 || value.Equals("null", StringComparison.OrdinalIgnoreCase);
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
 namespace AsgiBridge;
 
 /// <summary>
@@ -30,6 +32,23 @@ public sealed class AsgiServerOptions
     /// role for its own responses; without it a client that stops reading holds a response forever.
     /// </summary>
     public TimeSpan TimeoutSend { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The slowest a request body may arrive while the application waits for it in <c>receive</c> (time the
+    /// application spends busy does not count): past the grace period, a body below this rate gets 408, the
+    /// connection is closed and the application sees <c>http.disconnect</c>. Kestrel's setting of the same name
+    /// and default: 240 bytes/second after a 5-second grace period. Null turns it off.
+    /// </summary>
+    public MinDataRate? MinRequestBodyDataRate { get; set; } = new(240, TimeSpan.FromSeconds(5));
+
+    /// <summary>
+    /// The slowest a client may read a response or WebSocket messages: every byte sent earns time at this rate,
+    /// and a write still waiting for the client past the time earned (at least the grace period) aborts the
+    /// connection; the application's <c>send</c> raises <see cref="ClientDisconnectedException"/>.
+    /// <see cref="TimeoutSend"/> stays the absolute bound. Kestrel's setting of the same name and default:
+    /// 240 bytes/second after a 5-second grace period. Null turns it off.
+    /// </summary>
+    public MinDataRate? MinResponseDataRate { get; set; } = new(240, TimeSpan.FromSeconds(5));
 
     /// <summary>The longest request line accepted, in bytes, CRLF excluded; longer gets 414. Defaults to 8192.</summary>
     public int MaxRequestLineSize { get; set; } = 8 * 1024;
@@ -78,6 +97,17 @@ public sealed class AsgiServerOptions
     /// Connection: close. Null (default) means no limit.
     /// </summary>
     public int? LimitConcurrency { get; set; }
+
+    /// <summary>
+    /// The most connections open at once (WebSockets included); a connection beyond it is closed at once, before
+    /// anything is read from it. <see cref="LimitConnectionsFromDescriptorLimit"/> (the default) derives it at
+    /// start-up from the process's file-descriptor limit, keeping a tenth of it (at least 64) for files, logs and
+    /// listeners, so the process never runs out of descriptors; null means no limit.
+    /// </summary>
+    public int? LimitConnections { get; set; } = LimitConnectionsFromDescriptorLimit;
+
+    /// <summary>The value of <see cref="LimitConnections"/> that derives the limit from the descriptor limit (<c>auto</c> in configuration).</summary>
+    public const int LimitConnectionsFromDescriptorLimit = 0;
 
     /// <summary>
     /// After this many requests and WebSocket sessions the host shuts down gracefully (for a supervisor to

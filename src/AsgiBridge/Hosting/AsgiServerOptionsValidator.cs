@@ -33,6 +33,7 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
         Require(options.LimitMaxRequestsJitter >= 0, nameof(options.LimitMaxRequestsJitter), "0 or more", options.LimitMaxRequestsJitter);
         Require(options.RootPath.Length == 0 || (options.RootPath[0] == '/' && options.RootPath[^1] != '/'), nameof(options.RootPath), "empty or a path starting with '/' and not ending with '/'", options.RootPath);
 
+        Require(options.LimitConnections is null or >= 0, nameof(options.LimitConnections), "null, 0 (derived from the descriptor limit) or at least 1", options.LimitConnections);
         Require(Enum.IsDefined(options.ProxyProtocol), nameof(options.ProxyProtocol), "off, v1, v2 or auto", options.ProxyProtocol);
         try
         {

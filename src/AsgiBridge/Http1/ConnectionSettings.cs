@@ -17,7 +17,15 @@ internal sealed class ConnectionSettings
         WsPingInterval = options.WsPingInterval;
         WsPingTimeout = options.WsPingTimeout;
         WsPerMessageDeflate = options.WsPerMessageDeflate;
+        MinRequestBodyDataRate = options.MinRequestBodyDataRate;
+        MinResponseDataRate = options.MinResponseDataRate;
     }
+
+    /// <summary>Asgi:MinRequestBodyDataRate; null when off.</summary>
+    public Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate? MinRequestBodyDataRate { get; }
+
+    /// <summary>Asgi:MinResponseDataRate; null when off.</summary>
+    public Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate? MinResponseDataRate { get; }
 
     public int WsMaxSize { get; }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using AsgiBridge.Infrastructure;
 using System.Runtime.CompilerServices;
 
@@ -98,14 +99,28 @@ internal sealed partial class Http1Connection
         {
             while (true)
             {
-                var result = await _input.ReadAsync().ConfigureAwait(false);
+                // Only the time spent waiting here counts against Asgi:MinRequestBodyDataRate (Kestrel's rule):
+                // not the time the application spends on what it already received.
+                _bodyRate?.StartWait();
+                ReadResult result;
+                try
+                {
+                    result = await _input.ReadAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    _bodyRate?.StopWait();
+                }
+
                 var buffer = result.Buffer;
-                if (result.IsCanceled && DeadlinePassed())
+                if (result.IsCanceled && (DeadlinePassed() || _bodyTooSlow))
                 {
                     _input.AdvanceTo(buffer.Start, buffer.End);
                     _clientGone = true;
                     _keepAlive = false;
-                    await TryWriteRejectionWhileRunningAsync(RequestRejection.RequestBodyTimeout).ConfigureAwait(false);
+                    var reason = _bodyTooSlow ? RequestRejection.RequestBodyTooSlow : RequestRejection.RequestBodyTimeout;
+                    Diagnostics.Log.BadRequest(_logger, _context.ConnectionId, 408, RequestRejections.Message(reason));
+                    await TryWriteRejectionWhileRunningAsync(reason).ConfigureAwait(false);
                     return new BodyChunk(null, Gone: true);
                 }
 
@@ -118,6 +133,7 @@ internal sealed partial class Http1Connection
                         _input.AdvanceTo(buffer.GetPosition(take));
                         _bodyRemaining -= take;
                         _bodyReceived += take;
+                        _bodyRate?.Add(take);
                         _bodyComplete = _bodyRemaining == 0;
                         return new BodyChunk(data, Gone: false);
                     }
@@ -130,8 +146,10 @@ internal sealed partial class Http1Connection
                     ReadOnlySequence<byte> data;
                     try
                     {
+                        var before = reader.Consumed;
                         data = _chunked.Decode(ref reader, MaxBodyEventSize, TrailerBudget, FieldBudget);
                         _bodyReceived += data.Length;
+                        _bodyRate?.Add(reader.Consumed - before);
                         if (_bodyReceived > _settings.Limits.MaxRequestBodySize)
                         {
                             ThrowHelper.ThrowBadRequest(RequestRejection.BodyTooLarge);

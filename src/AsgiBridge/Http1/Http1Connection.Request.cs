@@ -218,6 +218,10 @@ internal sealed partial class Http1Connection
         _disconnectWaiter = null;
         _disconnectState = DisconnectNone;
         _chunked.Reset();
+        if (!_bodyComplete)
+        {
+            _bodyRate?.Reset();
+        }
 
         // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
         _keepAlive = !_head.ConnectionClose && (!_head.IsHttp10 || _head.ConnectionKeepAlive);

@@ -37,32 +37,64 @@ internal sealed partial class Http1Connection
             return;
         }
 
+        var now = Environment.TickCount64;
         if (DeadlinePassed())
         {
             _input.CancelPendingRead();
         }
+        else if (_bodyRate is { } bodyRate && bodyRate.IsTooSlow(now))
+        {
+            _bodyTooSlow = true;
+            _input.CancelPendingRead();
+        }
 
-        if (Environment.TickCount64 >= Volatile.Read(ref _writeDeadline))
+        if (now >= Volatile.Read(ref _writeDeadline))
         {
             // The client stopped reading: abort, which completes the pending flush (the app's send then raises).
             Volatile.Write(ref _writeDeadline, long.MaxValue);
             Diagnostics.Log.SendTimedOut(_logger, _context.ConnectionId, _settings.SendTimeoutMs / 1000.0);
             _context.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("The client did not read the response within Asgi:TimeoutSend."));
         }
+        else if (_sendRate is { } sendRate && sendRate.Missed(now))
+        {
+            sendRate.Disarm();
+            Diagnostics.Log.SendTooSlow(_logger, _context.ConnectionId, _settings.MinResponseDataRate!.BytesPerSecond);
+            _context.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("The client read the response below Asgi:MinResponseDataRate."));
+        }
     }
 
     /// <summary>When a flush that is waiting for the client to read must have completed; MaxValue when none waits.</summary>
     private long _writeDeadline = long.MaxValue;
 
-    void ISendDeadline.Arm() => Volatile.Write(ref _writeDeadline, Environment.TickCount64 + _settings.SendTimeoutMs);
+    /// <summary>Asgi:MinRequestBodyDataRate for the body being read (null when off).</summary>
+    private readonly Rates.ReadRateMeter? _bodyRate;
 
-    void ISendDeadline.Disarm() => Volatile.Write(ref _writeDeadline, long.MaxValue);
+    /// <summary>Asgi:MinResponseDataRate for everything the connection sends (null when off).</summary>
+    private readonly Rates.WriteRateMeter? _sendRate;
+
+    /// <summary>Set by the heartbeat when the body being read fell below the minimum rate; the canceled read then answers 408.</summary>
+    private volatile bool _bodyTooSlow;
+
+    void ISendDeadline.Arm(long bytes)
+    {
+        _sendRate?.Arm(bytes);
+        Volatile.Write(ref _writeDeadline, Environment.TickCount64 + _settings.SendTimeoutMs);
+    }
+
+    void ISendDeadline.Disarm()
+    {
+        Volatile.Write(ref _writeDeadline, long.MaxValue);
+        _sendRate?.Disarm();
+    }
+
+    void ISendDeadline.Count(long bytes) => _sendRate?.Count(bytes);
 
     /// <summary>Flushes the output (parked response bytes included); a flush that has to wait for the client runs under the send deadline.</summary>
     private ValueTask<System.IO.Pipelines.FlushResult> FlushOutputAsync()
     {
         CommitParkedOutput();
-        return SendDeadline.Guard(this, _output.FlushAsync());
+        var bytes = _sendRate is not null && _output.CanGetUnflushedBytes ? _output.UnflushedBytes : 0;
+        return SendDeadline.Guard(this, _output.FlushAsync(), bytes);
     }
 
     private void SetDeadline(long timeoutMs) =>

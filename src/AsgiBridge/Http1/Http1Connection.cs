@@ -55,6 +55,16 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
             _closeRequestedRegistration = lifetime.ConnectionClosedRequested.Register(static state => ((Http1Connection)state!).OnCloseRequested(), this);
         }
 
+        if (settings.MinRequestBodyDataRate is { } bodyRate)
+        {
+            _bodyRate = new Rates.ReadRateMeter(bodyRate.BytesPerSecond, bodyRate.GracePeriod);
+        }
+
+        if (settings.MinResponseDataRate is { } sendRate)
+        {
+            _sendRate = new Rates.WriteRateMeter(sendRate.BytesPerSecond, sendRate.GracePeriod);
+        }
+
         StartTimer();
     }
 

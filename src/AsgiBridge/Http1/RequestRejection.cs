@@ -2,7 +2,7 @@ namespace AsgiBridge.Http1;
 
 /// <summary>
 /// Every reason a request is refused before it reaches the application. <see cref="RequestRejections"/> maps each
-/// to its status code and message in one place (the policy of shared/http1-rules.md).
+/// to its status code and message in one place (the policy of docs/http1.md).
 /// </summary>
 internal enum RequestRejection
 {
@@ -42,4 +42,5 @@ internal enum RequestRejection
     IncompleteRequest,
     RequestHeadersTimeout,
     RequestBodyTimeout,
+    RequestBodyTooSlow,
 }

@@ -50,6 +50,7 @@ internal static class RequestRejections
         Set(RequestRejection.IncompleteRequest, 400, "Incomplete request.");
         Set(RequestRejection.RequestHeadersTimeout, 408, "Request header timeout.");
         Set(RequestRejection.RequestBodyTimeout, 408, "Request body timeout.");
+        Set(RequestRejection.RequestBodyTooSlow, 408, "Request body arrived below the minimum data rate (Asgi:MinRequestBodyDataRate).");
         return table;
     }
 }

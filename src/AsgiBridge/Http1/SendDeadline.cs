@@ -6,12 +6,23 @@ namespace AsgiBridge.Http1;
 internal static class SendDeadline
 {
     /// <summary>The flush itself when it completed at once (no state machine); otherwise its wait, under the deadline.</summary>
-    public static ValueTask<FlushResult> Guard(ISendDeadline deadline, ValueTask<FlushResult> flush) =>
-        flush.IsCompleted ? flush : WaitAsync(deadline, flush);
-
-    private static async ValueTask<FlushResult> WaitAsync(ISendDeadline deadline, ValueTask<FlushResult> flush)
+    /// <param name="deadline">The connection's deadlines.</param>
+    /// <param name="flush">The flush (or write) under way.</param>
+    /// <param name="bytes">The bytes it hands to the transport, for the minimum response data rate.</param>
+    public static ValueTask<FlushResult> Guard(ISendDeadline deadline, ValueTask<FlushResult> flush, long bytes)
     {
-        deadline.Arm();
+        if (flush.IsCompleted)
+        {
+            deadline.Count(bytes);
+            return flush;
+        }
+
+        return WaitAsync(deadline, flush, bytes);
+    }
+
+    private static async ValueTask<FlushResult> WaitAsync(ISendDeadline deadline, ValueTask<FlushResult> flush, long bytes)
+    {
+        deadline.Arm(bytes);
         try
         {
             return await flush.ConfigureAwait(false);

@@ -85,7 +85,7 @@ internal sealed class DuplexPipeStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var result = await Http1.SendDeadline.Guard(_sendDeadline, _output.WriteAsync(buffer, cancellationToken)).ConfigureAwait(false);
+        var result = await Http1.SendDeadline.Guard(_sendDeadline, _output.WriteAsync(buffer, cancellationToken), buffer.Length).ConfigureAwait(false);
         if (result.IsCompleted)
         {
             throw new IOException("The connection is closed.");
@@ -93,7 +93,7 @@ internal sealed class DuplexPipeStream : Stream
     }
 
     public override async Task FlushAsync(CancellationToken cancellationToken) =>
-        await Http1.SendDeadline.Guard(_sendDeadline, _output.FlushAsync(cancellationToken)).ConfigureAwait(false);
+        await Http1.SendDeadline.Guard(_sendDeadline, _output.FlushAsync(cancellationToken), 0).ConfigureAwait(false);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
