@@ -65,4 +65,16 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Information, "Connection {ConnectionId}: the client read the response below Asgi:MinResponseDataRate ({BytesPerSecond} bytes/s); the connection was aborted.")]
     public static partial void SendTooSlow(ILogger logger, string connectionId, double bytesPerSecond);
+
+    [LoggerMessage(22, LogLevel.Warning, "Listener {EndPoint} cannot accept connections ({Error}): out of file descriptors or kernel memory; {Count} pending connection(s) shed or delayed since the last warning. Raise the descriptor limit (ulimit -n) or lower Asgi:LimitConnections.")]
+    public static partial void AcceptExhausted(ILogger logger, string endPoint, string error, long count);
+
+    [LoggerMessage(23, LogLevel.Warning, "Asgi:LimitConnections ({Limit}) reached: {Count} connection(s) closed at once since the last warning.")]
+    public static partial void ConnectionLimitReached(ILogger logger, int limit, long count);
+
+    [LoggerMessage(24, LogLevel.Information, "Asgi:LimitConnections is {Limit}: derived from the descriptor limit {DescriptorLimit} (ulimit -n), {InUse} already open, a tenth (at least 64) kept spare.")]
+    public static partial void ConnectionLimitDerived(ILogger logger, int limit, long descriptorLimit, int inUse);
+
+    [LoggerMessage(25, LogLevel.Warning, "Asgi:LimitConnections could not be derived (no descriptor limit is readable on this system); connections are not limited.")]
+    public static partial void ConnectionLimitUnknown(ILogger logger);
 }

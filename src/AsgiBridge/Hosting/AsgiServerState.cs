@@ -30,7 +30,11 @@ internal sealed class AsgiServerState
         _counting = value.LimitConcurrency is not null || value.LimitMaxRequests is not null;
         _lifetime = lifetime;
         _logger = loggerFactory?.CreateLogger("AsgiBridge.Limits");
+        Connections = new ConnectionCeiling(value.LimitConnections, _logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, DescriptorLimit.ReadSoftLimit(), DescriptorLimit.CountOpen() ?? 0);
     }
+
+    /// <summary><c>Asgi:LimitConnections</c>: the open connections of this host.</summary>
+    public ConnectionCeiling Connections { get; }
 
     private Dictionary<string, object?>? _stateSnapshot;
 

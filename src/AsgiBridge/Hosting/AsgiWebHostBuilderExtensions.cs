@@ -1,4 +1,5 @@
 using AsgiBridge.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -44,6 +45,9 @@ public static class AsgiWebHostBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         services.AddSingleton(new AsgiApplication(app));
         services.AddSingleton<AsgiServerState>();
+        // Kestrel's socket transport with an accept loop that survives descriptor exhaustion (registered last, so
+        // Kestrel picks it for TCP and unix-socket endpoints; a transport registered after it still wins).
+        services.AddSingleton<IConnectionListenerFactory, Transport.AsgiSocketTransportFactory>();
         services.AddHostedService<Lifespan.LifespanRunner>();
         var options = services.AddOptions<AsgiServerOptions>()
             .Configure<IConfiguration>((o, configuration) => AsgiOptionsBinder.Bind(configuration.GetSection(AsgiServerOptions.SectionName), o));

@@ -1,0 +1,67 @@
+using AsgiBridge.Host.Apps;
+using AsgiBridge.Tests.Infrastructure;
+
+namespace AsgiBridge.Tests.Functional;
+
+public sealed class ConnectionLimitTests
+{
+    [Fact]
+    public async Task A_connection_past_the_limit_is_closed_at_once_and_the_open_ones_keep_working()
+    {
+        await using var server = await TestServer.StartAsync(HelloApp.App, o => o.LimitConnections = 3);
+        var open = new List<RawClient>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var client = await RawClient.ConnectAsync(server);
+                open.Add(client);
+                await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+                Assert.Equal(200, (await client.ReadResponseAsync()).Status);
+            }
+
+            using (var extra = await RawClient.ConnectAsync(server))
+            {
+                // Closed before anything is read: no response, just the end of the stream (or a reset).
+                Assert.True(await extra.IsClosedByServerAsync(TimeSpan.FromSeconds(5)));
+            }
+
+            Assert.Contains(server.Logs.Entries, e => e.Message.Contains("Asgi:LimitConnections (3) reached", StringComparison.Ordinal));
+            await open[0].SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            Assert.Equal(200, (await open[0].ReadResponseAsync()).Status);
+
+            // Once one closes, a new connection is served again (the count drops when the server sees the close).
+            open[0].Dispose();
+            open.RemoveAt(0);
+            var served = false;
+            for (var attempt = 0; attempt < 50 && !served; attempt++)
+            {
+                using var next = await RawClient.ConnectAsync(server);
+                await next.SendAsync("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                var text = await next.ReadToEndAsync(TimeSpan.FromSeconds(1));
+                served = text.StartsWith("HTTP/1.1 200 ", StringComparison.Ordinal);
+                if (!served)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            Assert.True(served);
+        }
+        finally
+        {
+            foreach (var client in open)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1024, 150, 772)]
+    [InlineData(256, 150, 42)]
+    [InlineData(20000, 150, 17850)]
+    [InlineData(100, 150, 1)]
+    public void The_derived_limit_keeps_a_tenth_of_the_descriptors_spare_and_at_least_64(long softLimit, int inUse, int expected) =>
+        Assert.Equal(expected, AsgiBridge.Hosting.DescriptorLimit.CeilingFor(softLimit, inUse));
+}
