@@ -62,4 +62,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Information, "Connection {ConnectionId}: the client read nothing of the response for {Seconds} s (Asgi:TimeoutSend); the connection was aborted.")]
     public static partial void SendTimedOut(ILogger logger, string connectionId, double seconds);
+
+    [LoggerMessage(40, LogLevel.Debug, "Connection {ConnectionId} from {Peer}: PROXY protocol header rejected ({Reason}); closed without a response.")]
+    public static partial void ProxyProtocolRejected(ILogger logger, string connectionId, System.Net.EndPoint? peer, string reason);
 }
