@@ -77,11 +77,16 @@ internal sealed class ProxyProtocolHost : IAsyncDisposable
         return self;
     }
 
-    /// <summary>Sends the bytes, then reads one response and returns its JSON body's <c>client</c> and <c>server</c>.</summary>
-    public static async Task<(JsonElement Client, JsonElement Server, string Scheme)> EchoAsync(RawClient client, byte[] bytes)
+    /// <summary>
+    /// Sends the bytes, then reads the connection's response number <paramref name="index"/> (from 0) and returns its
+    /// JSON body's <c>client</c>, <c>server</c> and <c>scheme</c>.
+    /// </summary>
+    public static async Task<(JsonElement Client, JsonElement Server, string Scheme)> EchoAsync(RawClient client, byte[] bytes, int index = 0)
     {
         await client.SendAsync(bytes);
-        var response = await client.ReadResponseAsync();
+        var responses = await client.ReadResponsesAsync(index + 1);
+        Assert.True(responses.Count > index, $"response {index} did not arrive");
+        var response = responses[index];
         Assert.Equal(200, response.Status);
         using var json = JsonDocument.Parse(response.BodyText);
         return (json.RootElement.GetProperty("client").Clone(), json.RootElement.GetProperty("server").Clone(), json.RootElement.GetProperty("scheme").GetString()!);

@@ -64,8 +64,9 @@ public sealed class ProxyProtocolTests
         Assert.Equal("[\"203.0.113.7\",40000]", clientSeen.GetRawText());
         Assert.Equal("[\"198.51.100.1\",8443]", serverSeen.GetRawText());
         // The header is once per connection; the next request on it keeps the addresses.
-        (clientSeen, _, _) = await ProxyProtocolHost.EchoAsync(client, s_request);
+        (clientSeen, _, _) = await ProxyProtocolHost.EchoAsync(client, s_request, index: 1);
         Assert.Equal("[\"203.0.113.7\",40000]", clientSeen.GetRawText());
+        Assert.Equal(2, host.AppCalls);
         Assert.Equal(0, host.Rejections);
     }
 
