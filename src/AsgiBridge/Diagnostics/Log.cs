@@ -77,4 +77,7 @@ internal static partial class Log
 
     [LoggerMessage(25, LogLevel.Warning, "Asgi:LimitConnections could not be derived (no descriptor limit is readable on this system); connections are not limited.")]
     public static partial void ConnectionLimitUnknown(ILogger logger);
+
+    [LoggerMessage(40, LogLevel.Debug, "Connection {ConnectionId} from {Peer}: PROXY protocol header rejected ({Reason}); closed without a response.")]
+    public static partial void ProxyProtocolRejected(ILogger logger, string connectionId, System.Net.EndPoint? peer, string reason);
 }

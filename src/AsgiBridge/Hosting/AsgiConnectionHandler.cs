@@ -18,23 +18,9 @@ internal sealed class AsgiConnectionHandler : ConnectionHandler
         _logger = loggerFactory.CreateLogger("AsgiBridge.Http1");
     }
 
-    public override Task OnConnectedAsync(ConnectionContext connection)
+    public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        // Asgi:LimitConnections: refused before anything is read or allocated; returning closes the connection.
-        var ceiling = _settings.State.Connections;
-        return ceiling.TryOpen() ? ServeAsync(connection, ceiling) : Task.CompletedTask;
-    }
-
-    private async Task ServeAsync(ConnectionContext connection, ConnectionCeiling ceiling)
-    {
-        try
-        {
-            using var http = new Http1Connection(connection, _app, _settings, _logger);
-            await http.ProcessAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            ceiling.Close();
-        }
+        using var http = new Http1Connection(connection, _app, _settings, _logger);
+        await http.ProcessAsync().ConfigureAwait(false);
     }
 }

@@ -8,10 +8,11 @@ using Microsoft.Extensions.Options;
 namespace AsgiBridge.Hosting;
 
 /// <summary>
-/// Puts the ASGI handler on Kestrel's endpoints. Two traps shape it (shared/kestrel-notes.md): endpoint defaults
+/// Puts the ASGI handler on Kestrel's endpoints. Two Kestrel traps shape it (docs/configuration.md, Endpoints): endpoint defaults
 /// run before an endpoint's own <c>UseHttps()</c>, so a handler added there would read raw TLS; and any
 /// <c>Listen*</c> call makes Kestrel ignore <c>--urls</c>. So the endpoint defaults add a middleware that decides
 /// when Kestrel binds: pass through on endpoints that placed the handler themselves (after TLS), else serve ASGI.
+/// Being outermost, the same middleware reads a PROXY protocol header when the endpoint expects one, before TLS.
 /// Plain http and unix <c>urls</c> are left to Kestrel (its defaults reach them); when an https address is among
 /// them, all the urls are turned into our own <c>Listen*</c> calls so TLS comes first. This setup is registered
 /// ahead of every other Kestrel configuration because <c>Listen</c> applies the defaults at the moment it is called.
@@ -24,10 +25,7 @@ internal sealed class AsgiKestrelSetup : IConfigureOptions<KestrelServerOptions>
 
     public void Configure(KestrelServerOptions options)
     {
-        options.ConfigureEndpointDefaults(listenOptions =>
-            listenOptions.Use(next => AsgiListenOptionsExtensions.IsPlaced(listenOptions)
-                ? next
-                : AsgiListenOptionsExtensions.CreateHandler(listenOptions.ApplicationServices, app: null).OnConnectedAsync));
+        options.ConfigureEndpointDefaults(AsgiListenOptionsExtensions.UseEndpointDefaults);
     }
 
     /// <summary>

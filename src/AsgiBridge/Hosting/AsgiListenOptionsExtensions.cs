@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using AsgiBridge.Hosting;
+using AsgiBridge.Proxy;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,7 +12,7 @@ namespace AsgiBridge;
 /// <summary>Serves an ASGI application on one Kestrel endpoint.</summary>
 public static class AsgiListenOptionsExtensions
 {
-    private static readonly ConditionalWeakTable<ListenOptions, object> s_placed = [];
+    private static readonly ConditionalWeakTable<ListenOptions, EndpointSettings> s_endpoints = [];
 
     /// <summary>
     /// Makes this endpoint serve an ASGI application over HTTP/1.1. Call it after <c>UseHttps()</c> for TLS
@@ -23,14 +25,65 @@ public static class AsgiListenOptionsExtensions
     public static ListenOptions UseAsgi(this ListenOptions listenOptions, AsgiApp? app = null)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
-        s_placed.AddOrUpdate(listenOptions, app ?? (object)"registered");
+        var settings = s_endpoints.GetOrCreateValue(listenOptions);
+        settings.Placed = true;
         listenOptions.Protocols = HttpProtocols.Http1;
-        listenOptions.Use(next => CreateHandler(listenOptions.ApplicationServices, app).OnConnectedAsync);
+        listenOptions.Use(next =>
+        {
+            // The PROXY protocol reader sits in the endpoint defaults, outside TLS: without them it would be missing.
+            if (!settings.HasDefaults && ProxyProtocolFor(listenOptions) != AsgiProxyProtocol.Off)
+            {
+                throw new InvalidOperationException("The PROXY protocol needs AsgiBridge registered on the host (IWebHostBuilder.UseAsgi(app) or services.AddAsgi(app)), with Kestrel's endpoint defaults left in place.");
+            }
+
+            // Asgi:LimitConnections is applied by the endpoint defaults, outermost; without them, here.
+            ConnectionDelegate handler = CreateHandler(listenOptions.ApplicationServices, app).OnConnectedAsync;
+            return settings.HasDefaults ? handler : StateOf(listenOptions.ApplicationServices).Connections.Guard(handler);
+        });
         return listenOptions;
     }
 
-    /// <summary>Whether <see cref="UseAsgi"/> was called on this endpoint.</summary>
-    internal static bool IsPlaced(ListenOptions listenOptions) => s_placed.TryGetValue(listenOptions, out _);
+    /// <summary>
+    /// Sets whether connections to this endpoint start with a PROXY protocol header, overriding
+    /// <see cref="AsgiServerOptions.ProxyProtocol"/> (<c>Asgi:ProxyProtocol</c>, default off) for this endpoint. The header
+    /// is read before TLS and HTTP whatever the order of the calls, only from peers trusted by
+    /// <see cref="AsgiServerOptions.ForwardedAllowIps"/>; its source and destination become the scope's <c>client</c>
+    /// and <c>server</c>. Needs AsgiBridge registered on the host (<c>UseAsgi(app)</c> or <c>AddAsgi(app)</c>).
+    /// </summary>
+    /// <param name="listenOptions">The endpoint.</param>
+    /// <param name="protocol">The header version expected; <see cref="AsgiProxyProtocol.Off"/> for none.</param>
+    /// <returns>The endpoint, for chaining.</returns>
+    public static ListenOptions WithProxyProtocol(this ListenOptions listenOptions, AsgiProxyProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(listenOptions);
+        if (!Enum.IsDefined(protocol))
+        {
+            throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Expected Off, V1, V2 or Auto.");
+        }
+
+        s_endpoints.GetOrCreateValue(listenOptions).ProxyProtocol = protocol;
+        return listenOptions;
+    }
+
+    /// <summary>
+    /// What the endpoint defaults add to every endpoint, outermost (before an endpoint's own <c>UseHttps()</c>): a
+    /// middleware that decides when Kestrel binds whether to read a PROXY protocol header, and whether to serve ASGI
+    /// itself or pass through to the handler the endpoint placed with <see cref="UseAsgi"/>.
+    /// </summary>
+    internal static void UseEndpointDefaults(ListenOptions listenOptions)
+    {
+        var settings = s_endpoints.GetOrCreateValue(listenOptions);
+        settings.HasDefaults = true;
+        listenOptions.Use(next =>
+        {
+            var inner = settings.Placed ? next : CreateHandler(listenOptions.ApplicationServices, app: null).OnConnectedAsync;
+            return StateOf(listenOptions.ApplicationServices).Connections.Guard(ReadProxyProtocol(listenOptions, inner));
+        });
+    }
+
+    /// <summary>What all endpoints of the host share; a state of its own when AsgiBridge is not registered on the host.</summary>
+    private static AsgiServerState StateOf(IServiceProvider services) =>
+        services.GetService<AsgiServerState>() ?? new AsgiServerState(services.GetRequiredService<IOptions<AsgiServerOptions>>());
 
     internal static AsgiConnectionHandler CreateHandler(IServiceProvider services, AsgiApp? app)
     {
@@ -42,5 +95,48 @@ public static class AsgiListenOptionsExtensions
             options.Value,
             services.GetService<AsgiServerState>() ?? new AsgiServerState(options),
             services.GetRequiredService<ILoggerFactory>());
+    }
+
+    /// <summary>The endpoint's own PROXY protocol setting, else the host's.</summary>
+    private static AsgiProxyProtocol ProxyProtocolFor(ListenOptions listenOptions) =>
+        s_endpoints.TryGetValue(listenOptions, out var settings) && settings.ProxyProtocol is { } protocol
+            ? protocol
+            : listenOptions.ApplicationServices.GetRequiredService<IOptions<AsgiServerOptions>>().Value.ProxyProtocol;
+
+    /// <summary>
+    /// <paramref name="next"/> behind a PROXY protocol reader when the endpoint expects a header; unchanged (nothing
+    /// per connection) when it does not. The allow list is parsed once per endpoint.
+    /// </summary>
+    private static ConnectionDelegate ReadProxyProtocol(ListenOptions listenOptions, ConnectionDelegate next)
+    {
+        var protocol = ProxyProtocolFor(listenOptions);
+        if (protocol == AsgiProxyProtocol.Off)
+        {
+            return next;
+        }
+
+        var services = listenOptions.ApplicationServices;
+        var options = services.GetRequiredService<IOptions<AsgiServerOptions>>();
+        var reader = new ProxyProtocolMiddleware(
+            next,
+            protocol,
+            ForwardedAllowList.Parse(options.Value.ForwardedAllowIps ?? ""),
+            options.Value.TimeoutRequestHeaders,
+            services.GetService<AsgiServerState>() ?? new AsgiServerState(options),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("AsgiBridge.ProxyProtocol"));
+        return reader.OnConnectionAsync;
+    }
+
+    /// <summary>What AsgiBridge has been told about one endpoint.</summary>
+    private sealed class EndpointSettings
+    {
+        /// <summary>Whether <see cref="UseAsgi"/> placed the handler on the endpoint itself.</summary>
+        public bool Placed { get; set; }
+
+        /// <summary>Whether AsgiBridge's endpoint defaults ran for the endpoint.</summary>
+        public bool HasDefaults { get; set; }
+
+        /// <summary>The endpoint's own PROXY protocol setting (<see cref="WithProxyProtocol"/>), if any.</summary>
+        public AsgiProxyProtocol? ProxyProtocol { get; set; }
     }
 }

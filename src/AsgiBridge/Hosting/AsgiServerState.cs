@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace AsgiBridge.Hosting;
 
 /// <summary>
-/// What every connection of one host shares: the lifespan state (copied into each scope), and the counters behind
-/// <c>LimitConcurrency</c> and <c>LimitMaxRequests</c>.
+/// What every connection of one host shares: the lifespan state (copied into each scope), the counters behind
+/// <c>LimitConcurrency</c> and <c>LimitMaxRequests</c>, and the count of PROXY protocol rejections.
 /// </summary>
 internal sealed class AsgiServerState
 {
@@ -17,6 +17,7 @@ internal sealed class AsgiServerState
     private readonly bool _counting;
     private int _inFlight;
     private long _started;
+    private long _proxyProtocolRejections;
 
     public AsgiServerState(IOptions<AsgiServerOptions> options, IHostApplicationLifetime? lifetime = null, ILoggerFactory? loggerFactory = null)
     {
@@ -87,6 +88,12 @@ internal sealed class AsgiServerState
 
         return Admission.Admitted;
     }
+
+    /// <summary>How many connections were closed because of their PROXY protocol header (or its absence).</summary>
+    public long ProxyProtocolRejections => Interlocked.Read(ref _proxyProtocolRejections);
+
+    /// <summary>Counts a connection closed by the PROXY protocol reader.</summary>
+    public void CountProxyProtocolRejection() => Interlocked.Increment(ref _proxyProtocolRejections);
 
     /// <summary>Ends an admitted request or session.</summary>
     public void Exit()

@@ -65,4 +65,24 @@ internal sealed class ConnectionCeiling
 
     /// <summary>A counted connection ended.</summary>
     public void Close() => Interlocked.Decrement(ref _open);
+
+    /// <summary>
+    /// <paramref name="next"/> behind the ceiling: a connection past the limit is not handed on, and returning closes
+    /// it before anything is read. Applied outermost, so a PROXY protocol header or a TLS handshake is never read
+    /// for a refused connection either.
+    /// </summary>
+    public Microsoft.AspNetCore.Connections.ConnectionDelegate Guard(Microsoft.AspNetCore.Connections.ConnectionDelegate next) =>
+        connection => TryOpen() ? ServeAsync(connection, next) : Task.CompletedTask;
+
+    private async Task ServeAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection, Microsoft.AspNetCore.Connections.ConnectionDelegate next)
+    {
+        try
+        {
+            await next(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            Close();
+        }
+    }
 }

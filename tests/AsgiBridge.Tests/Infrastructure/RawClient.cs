@@ -17,9 +17,16 @@ public sealed class RawClient : IDisposable
 
     public static Task<RawClient> ConnectAsync(TestServer server) => ConnectAsync(server.EndPoint);
 
-    public static async Task<RawClient> ConnectAsync(System.Net.IPEndPoint endPoint)
+    /// <summary>Connects over TCP (IPv4 or IPv6) or to a unix socket (<see cref="UnixDomainSocketEndPoint"/>).</summary>
+    public static async Task<RawClient> ConnectAsync(System.Net.EndPoint endPoint)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var unix = endPoint is UnixDomainSocketEndPoint;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        if (!unix)
+        {
+            socket.NoDelay = true;
+        }
+
         await socket.ConnectAsync(endPoint);
         return new RawClient(socket);
     }
