@@ -80,4 +80,7 @@ internal static partial class Log
 
     [LoggerMessage(40, LogLevel.Debug, "Connection {ConnectionId} from {Peer}: PROXY protocol header rejected ({Reason}); closed without a response.")]
     public static partial void ProxyProtocolRejected(ILogger logger, string connectionId, System.Net.EndPoint? peer, string reason);
+
+    [LoggerMessage(26, LogLevel.Information, "Connection {ConnectionId}: a WebSocket message arrived below Asgi:MinRequestBodyDataRate ({BytesPerSecond} bytes/s); the connection was aborted.")]
+    public static partial void WebSocketMessageTooSlow(ILogger logger, string connectionId, double bytesPerSecond);
 }

@@ -44,8 +44,19 @@ internal sealed partial class Http1Connection
         }
         else if (_bodyRate is { } bodyRate && bodyRate.IsTooSlow(now))
         {
-            _bodyTooSlow = true;
-            _input.CancelPendingRead();
+            if (_upgraded)
+            {
+                // A WebSocket message trickling in below the rate: there is no status to answer, so the
+                // connection ends (the application's receive returns websocket.disconnect).
+                bodyRate.Reset();
+                Diagnostics.Log.WebSocketMessageTooSlow(_logger, _context.ConnectionId, _settings.MinRequestBodyDataRate!.BytesPerSecond);
+                _context.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("A WebSocket message arrived below Asgi:MinRequestBodyDataRate."));
+            }
+            else
+            {
+                _bodyTooSlow = true;
+                _input.CancelPendingRead();
+            }
         }
 
         if (now >= Volatile.Read(ref _writeDeadline))
@@ -74,6 +85,9 @@ internal sealed partial class Http1Connection
 
     /// <summary>Set by the heartbeat when the body being read fell below the minimum rate; the canceled read then answers 408.</summary>
     private volatile bool _bodyTooSlow;
+
+    /// <summary>Set when the connection became a WebSocket: <see cref="_bodyRate"/> then measures its messages.</summary>
+    private volatile bool _upgraded;
 
     void ISendDeadline.Arm(long bytes)
     {

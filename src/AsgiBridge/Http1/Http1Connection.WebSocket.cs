@@ -28,7 +28,9 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         scope.Subprotocols = handshake.Subprotocols;
         scope.Extensions["websocket.http.response"] = new Dictionary<string, object?>(StringComparer.Ordinal);
 
-        using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, this);
+        // After the upgrade the body meter measures WebSocket messages (the heartbeat then aborts instead of answering 408).
+        _upgraded = true;
+        using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, this, _bodyRate);
         await session.RunAsync(_app).ConfigureAwait(false);
         _appDone = true;
         return false;

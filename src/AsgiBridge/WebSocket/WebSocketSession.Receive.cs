@@ -63,8 +63,16 @@ internal sealed partial class WebSocketSession
                 }
 
                 ValueWebSocketReceiveResult result;
+                var midMessage = length > 0;
                 try
                 {
+                    // Once a message has begun, the wait for the rest counts against the minimum data rate:
+                    // an idle WebSocket is fine, a message trickled in frame by frame is not.
+                    if (midMessage)
+                    {
+                        _messageRate?.StartWait();
+                    }
+
                     result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
@@ -72,6 +80,20 @@ internal sealed partial class WebSocketSession
                     // A protocol error (the BCL has already sent the close frame with its code) or a dropped connection.
                     return Finish(socket.CloseStatus is { } sent ? (int)sent : 1006, null);
                 }
+                finally
+                {
+                    if (midMessage)
+                    {
+                        _messageRate?.StopWait();
+                    }
+                }
+
+                if (!midMessage && !result.EndOfMessage && result.MessageType != WebSocketMessageType.Close)
+                {
+                    _messageRate?.Reset();
+                }
+
+                _messageRate?.Add(result.Count);
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {

@@ -19,6 +19,9 @@ internal sealed partial class WebSocketSession : IDisposable
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly ConnectionSettings _settings;
+
+    /// <summary>Asgi:MinRequestBodyDataRate applied to a message once its first piece has arrived (null when off).</summary>
+    private readonly Http1.Rates.ReadRateMeter? _messageRate;
     private readonly ILogger _logger;
     private readonly AsgiScope _scope;
     private readonly WebSocketHandshake _handshake;
@@ -33,12 +36,13 @@ internal sealed partial class WebSocketSession : IDisposable
     private string? _closeReason;
     private CancellationTokenRegistration _shutdownRegistration;
 
-    public WebSocketSession(ConnectionContext context, ConnectionSettings settings, ILogger logger, AsgiScope scope, WebSocketHandshake handshake, IWebSocketHttpFallback http, Http1.ISendDeadline sendDeadline)
+    public WebSocketSession(ConnectionContext context, ConnectionSettings settings, ILogger logger, AsgiScope scope, WebSocketHandshake handshake, IWebSocketHttpFallback http, Http1.ISendDeadline sendDeadline, Http1.Rates.ReadRateMeter? messageRate)
     {
         _context = context;
         _input = context.Transport.Input;
         _output = context.Transport.Output;
         _settings = settings;
+        _messageRate = messageRate;
         _logger = logger;
         _scope = scope;
         _handshake = handshake;
