@@ -60,10 +60,16 @@ internal static class FuzzOracle
                 return $"undocumented status {status}: {outcome}";
             }
 
-            // A rejection ends the connection: it says so, and nothing after the bad bytes is answered.
-            if (status >= 400 && (!responses[i].Close || i != responses.Count - 1))
+            // A rejection ends the connection and says so; nothing after the bad bytes is answered (docs/http1.md).
+            if (status >= 400 && !responses[i].Close)
             {
-                return $"rejection {status} not the last response with connection: close: {outcome}";
+                return $"rejection {status} without connection: close: {outcome}";
+            }
+
+            // A response that says connection: close is the last one on the connection (RFC 9112 §9.6).
+            if (responses[i].Close && i != responses.Count - 1)
+            {
+                return $"response after connection: close: {outcome}";
             }
         }
 
