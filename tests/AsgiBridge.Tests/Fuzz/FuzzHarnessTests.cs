@@ -33,7 +33,7 @@ public sealed class FuzzHarnessTests
     }
 
     [Fact]
-    public void Every_seed_is_mutated_in_every_way()
+    public void Cases_use_every_seed_and_every_kind_of_mutation()
     {
         var kinds = new[] { "flip", "set", "insert 0x", "delete", "truncate", "duplicate", "inject", "obs-fold", "before the colon", "CRLF", "before the line end", "request line part", "append seed" };
         var applied = Enumerable.Range(0, 2000).SelectMany(i => FuzzCase.Create(RunSeed, i).Mutations).ToList();
