@@ -141,7 +141,7 @@ public sealed class SplitInvarianceProperties
 
     // ---- Chunked bodies ------------------------------------------------------------------------------------------
 
-    private static readonly string[] s_validExtensions = ["", "", ";a", ";a=b", " ;a", "; name = value", ";q=\"x y\\\"z\"", ";e=\"\"", ";a;b=1;c=\"2\""];
+    private static readonly string[] s_validExtensions = ["", "", ";a", ";a=b", " ;a", "; name = value", ";q=\"x y\\\"z\"", ";e=\"\"", ";a;b=1;c=\"2\"", ";a ;b\t=\t\"x\"\t;c"];
 
     private static readonly string[] s_trailerSections = ["", "", "X-Sum: 1\r\n", "A: 1\r\nB:\t2 \r\n"];
 
