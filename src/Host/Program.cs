@@ -77,6 +77,14 @@ catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationE
 
 var server = host.Services.GetRequiredService<IServer>();
 ICollection<string> Bound() => server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(HostLog.Category);
+host.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var address in Bound())
+    {
+        HostLog.Serving(logger, appName, address);
+    }
+});
 
 // The first SIGINT/SIGTERM starts a graceful shutdown (the host's default); a second one forces exit, like uvicorn.
 var signals = 0;

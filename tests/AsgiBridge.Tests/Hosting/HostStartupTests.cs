@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
@@ -132,6 +133,34 @@ public sealed partial class HostStartupTests
         Assert.Contains(named, host.Stderr[0], StringComparison.Ordinal);
         Assert.Contains(host.Stderr, l => l.StartsWith("Usage:", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Stdout, l => l.Contains("ASGI lifespan", StringComparison.Ordinal) || l.Contains("listening on", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_start_up_log_names_the_app_and_every_address_and_port_serves_it()
+    {
+        var port = FreePort();
+        using var host = HostProcess.Start("--app", "hello", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture));
+        await host.WaitForOutputAsync($"Serving app 'hello' on http://127.0.0.1:{port}", s_exitTimeout);
+
+        using var client = new HttpClient();
+        Assert.Equal("Hello, World!", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/")));
+    }
+
+    [Fact]
+    public async Task Each_address_gets_its_own_serving_line()
+    {
+        var unix = Path.Combine(Path.GetTempPath(), $"asgibridge-{Guid.NewGuid():N}.sock");
+        var port = FreePort();
+        using var host = HostProcess.Start("--app", "echo", "--urls", $"http://127.0.0.1:{port};http://unix:{unix}");
+        try
+        {
+            await host.WaitForOutputAsync($"Serving app 'echo' on http://unix:{unix}", s_exitTimeout);
+            await host.WaitForOutputAsync($"Serving app 'echo' on http://127.0.0.1:{port}", s_exitTimeout);
+        }
+        finally
+        {
+            File.Delete(unix);
+        }
     }
 
     private static void AssertNoStackTrace(HostProcess host)
