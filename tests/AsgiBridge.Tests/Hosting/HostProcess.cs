@@ -16,11 +16,10 @@ internal sealed class HostProcess : IDisposable
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private event Action<string>? LineWritten;
 
-    private HostProcess(params string[] args)
+    private HostProcess(string fileName, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Host.dll"));
-        foreach (var arg in args)
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
@@ -33,7 +32,12 @@ internal sealed class HostProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static HostProcess Start(params string[] args) => new(args);
+    private static string HostDll => Path.Combine(AppContext.BaseDirectory, "Host.dll");
+
+    public static HostProcess Start(params string[] args) => new("dotnet", [HostDll, .. args]);
+
+    /// <summary>Starts the host through <paramref name="runner"/>, a command that runs the rest of its arguments (setpriv).</summary>
+    public static HostProcess StartWith(string[] runner, params string[] args) => new(runner[0], [.. runner[1..], "dotnet", HostDll, .. args]);
 
     public int Id => _process.Id;
 

@@ -13,6 +13,8 @@ namespace AsgiBridge.Tests.Hosting;
 /// </summary>
 public sealed partial class HostStartupTests
 {
+    private const string UnprivilegedPortStart = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+    private const string SetPriv = "/usr/bin/setpriv";
     private static readonly TimeSpan s_exitTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -47,6 +49,27 @@ public sealed partial class HostStartupTests
         var line = Assert.Single(host.Stderr, l => l.Length > 0);
         Assert.Contains($"cannot listen on {address}: address already in use", line, StringComparison.Ordinal);
         AssertNoStackTrace(host);
+    }
+
+    [SkippableFact]
+    public async Task A_port_that_needs_privileges_is_one_line_and_exit_3()
+    {
+        var firstUnprivileged = File.Exists(UnprivilegedPortStart) ? int.Parse(File.ReadAllText(UnprivilegedPortStart).Trim(), CultureInfo.InvariantCulture) : 1024;
+        Skip.If(firstUnprivileged <= 1, $"every port can be bound without privileges here ({UnprivilegedPortStart} is {firstUnprivileged})");
+        var root = Environment.UserName == "root";
+        Skip.If(root && !File.Exists(SetPriv), $"running as root, and {SetPriv} (util-linux) is not there to run the host as nobody");
+        Skip.If(root && !OthersCanRead(AppContext.BaseDirectory), $"running as root, and nobody cannot read {AppContext.BaseDirectory}");
+
+        // As root, the host runs as nobody; HOME and the dotnet CLI's home must then be writable by nobody.
+        string[] args = ["--app", "hello", "--port", "1"];
+        using var host = root
+            ? HostProcess.StartWith([SetPriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", "env", $"HOME={Path.GetTempPath()}", $"DOTNET_CLI_HOME={Path.GetTempPath()}"], args)
+            : HostProcess.Start(args);
+        Assert.Equal(3, await host.WaitForExitAsync(s_exitTimeout));
+        var line = Assert.Single(host.Stderr, l => l.Length > 0);
+        Assert.Equal("Host failed to start: cannot listen on http://127.0.0.1:1: permission denied.", line);
+        AssertNoStackTrace(host);
+        Assert.Contains(host.Stdout, l => l.Contains("ASGI lifespan shutdown complete", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -168,6 +191,25 @@ public sealed partial class HostStartupTests
         Assert.DoesNotContain(host.Stdout, l => StackFrame().IsMatch(l));
         Assert.DoesNotContain(host.Stderr, l => StackFrame().IsMatch(l));
         Assert.DoesNotContain(host.Stderr, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    /// <summary>Whether a user other than the owner can reach <paramref name="directory"/> and read its files.</summary>
+    private static bool OthersCanRead(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        for (var d = new DirectoryInfo(directory); d is not null; d = d.Parent)
+        {
+            if (!d.UnixFileMode.HasFlag(UnixFileMode.OtherExecute))
+            {
+                return false;
+            }
+        }
+
+        return File.GetUnixFileMode(Path.Combine(directory, "Host.dll")).HasFlag(UnixFileMode.OtherRead);
     }
 
     private static int FreePort()
