@@ -1,9 +1,14 @@
 using System.Runtime.InteropServices;
 using AsgiBridge;
 using AsgiBridge.Host.Apps;
+using AsgiBridge.Host.Cli;
+using AsgiBridge.Host.Startup;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
-// The runnable host: `dotnet run --project src/Host -- --app echo --urls http://127.0.0.1:8001`.
+// The runnable host: `dotnet run --project src/Host -- --app echo --urls http://127.0.0.1:8001` (or uvicorn's
+// `--host`/`--port`); `--help` lists the options and the exit codes.
 
 // Socket completions run inline on the socket engine's thread instead of hopping to the thread pool: 14-25 % more
 // plaintext and 5-8 % more pipelined throughput here (bench/RESULTS.md, --tuned). Safe for the built-in apps,
@@ -15,23 +20,71 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
     Environment.SetEnvironmentVariable(InlineCompletions, "1");
 }
 
-var builder = WebApplication.CreateSlimBuilder(args);
+var command = CommandLine.Parse(args);
+switch (command.Action)
+{
+    case CommandLineAction.Help:
+        await Console.Out.WriteAsync(Usage.Text);
+        return ExitCodes.Success;
+    case CommandLineAction.Version:
+        await Console.Out.WriteLineAsync(Usage.VersionLine);
+        return ExitCodes.Success;
+    case CommandLineAction.Error:
+        await Console.Error.WriteLineAsync(command.Error);
+        await Console.Error.WriteLineAsync();
+        await Console.Error.WriteAsync(Usage.Text);
+        return ExitCodes.UsageError;
+}
+
+var builder = WebApplication.CreateSlimBuilder(command.ToArgs());
 
 var appName = builder.Configuration["app"] ?? BuiltInApps.DefaultName;
 if (!BuiltInApps.TryGet(appName, out var app))
 {
     await Console.Error.WriteLineAsync($"Unknown app '{appName}'. Built-in apps: {string.Join(", ", BuiltInApps.Names)}.");
-    return 2;
+    return ExitCodes.UsageError;
 }
 
-if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+var urls = builder.Configuration["urls"];
+if (string.IsNullOrWhiteSpace(urls))
 {
-    builder.WebHost.UseUrls("http://127.0.0.1:8000");
+    urls = $"http://{CommandLine.DefaultHost}:{CommandLine.DefaultPort}";
+    builder.WebHost.UseUrls(urls);
 }
 
+// Checked before anything starts (the app's lifespan included): Kestrel would bind a malformed address somewhere
+// else rather than refuse it.
+if (!ListenAddresses.TryParse(urls, out var addresses, out var invalid) || !HostSettings.TryCheck(builder.Configuration, out invalid))
+{
+    return await FailedAsync(invalid);
+}
+
+StartupLogging.HideHostStartupFaults(builder.Logging, builder.Configuration);
 builder.WebHost.UseAsgi(app);
 
 await using var host = builder.Build();
+
+try
+{
+    // Bound and validated here rather than by the host's start, which would report a bad setting with its stack,
+    // and which cannot be stopped cleanly when it fails that early.
+    _ = host.Services.GetRequiredService<IOptions<AsgiServerOptions>>().Value;
+}
+catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException)
+{
+    return await FailedAsync(StartupFailure.Describe(ex, addresses, []));
+}
+
+var server = host.Services.GetRequiredService<IServer>();
+ICollection<string> Bound() => server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(HostLog.Category);
+host.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var address in Bound())
+    {
+        HostLog.Serving(logger, appName, address);
+    }
+});
 
 // The first SIGINT/SIGTERM starts a graceful shutdown (the host's default); a second one forces exit, like uvicorn.
 var signals = 0;
@@ -40,7 +93,7 @@ void OnSignal(PosixSignalContext context)
     if (Interlocked.Increment(ref signals) > 1)
     {
         Console.Error.WriteLine("Second signal: exiting without waiting for requests to finish.");
-        Environment.Exit(130);
+        Environment.Exit(ExitCodes.ForcedExit);
     }
 }
 
@@ -49,13 +102,34 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal
 
 try
 {
-    await host.RunAsync();
+    await host.StartAsync();
 }
-catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or OptionsValidationException)
+catch (Exception ex)
 {
-    // Start-up failed (a bad setting, or the app's lifespan startup failed): the reason is logged; exit non-zero.
-    await Console.Error.WriteLineAsync($"Host failed to start: {ex.Message}");
-    return 3;
+    // An address that cannot be bound, a failed lifespan startup, anything else: one line, no stack, said before
+    // the stop below, which may wait for the app's lifespan shutdown.
+    var exitCode = await FailedAsync(StartupFailure.Describe(ex, addresses, [.. Bound()]));
+
+    // The generic host leaves started services running when a later one fails to start: the app's lifespan
+    // startup ran before Kestrel tried to bind. Stopping the host runs its lifespan.shutdown (ASGI lifespan spec).
+    try
+    {
+        await host.StopAsync();
+    }
+    catch (Exception)
+    {
+        // The services log their own stop failures; the start-up failure is what the line reports.
+    }
+
+    return exitCode;
 }
 
-return 0;
+await host.WaitForShutdownAsync();
+return ExitCodes.Success;
+
+// A start-up failure: one line on stderr, exit code 3.
+static async Task<int> FailedAsync(string reason)
+{
+    await Console.Error.WriteLineAsync($"Host failed to start: {reason}");
+    return ExitCodes.StartupFailed;
+}

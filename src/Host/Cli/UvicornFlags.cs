@@ -1,0 +1,55 @@
+namespace AsgiBridge.Host.Cli;
+
+/// <summary>
+/// uvicorn's command-line flags and the configuration keys they stand for (docs/configuration.md, "Command line"):
+/// the one table the translation and the usage text are both made from.
+/// </summary>
+internal static class UvicornFlags
+{
+    /// <summary><c>--log-level</c>'s values (uvicorn's names) and the .NET log levels they mean.</summary>
+    private static readonly Dictionary<string, string> s_logLevels = new(StringComparer.Ordinal)
+    {
+        ["critical"] = "Critical",
+        ["error"] = "Error",
+        ["warning"] = "Warning",
+        ["info"] = "Information",
+        ["debug"] = "Debug",
+        ["trace"] = "Trace",
+    };
+
+    private static readonly Dictionary<string, string> s_lifespanModes = new(StringComparer.Ordinal)
+    {
+        ["auto"] = "auto",
+        ["on"] = "on",
+        ["off"] = "off",
+    };
+
+    /// <summary>Every flag, in the order the usage text lists them.</summary>
+    public static readonly UvicornFlag[] All =
+    [
+        new("host", FlagKind.Address, "urls", "HOST"),
+        new("port", FlagKind.Address, "urls", "PORT"),
+        new("uds", FlagKind.Address, "urls", "PATH"),
+        new("root-path", FlagKind.Value, "Asgi:RootPath", "PATH"),
+        new("proxy-headers", FlagKind.On, "Asgi:ProxyHeaders"),
+        new("no-proxy-headers", FlagKind.Off, "Asgi:ProxyHeaders"),
+        new("forwarded-allow-ips", FlagKind.Value, "Asgi:ForwardedAllowIps", "IPS"),
+        new("log-level", FlagKind.Choice, "Logging:LogLevel:Default", "LEVEL", s_logLevels),
+        new("access-log", FlagKind.On, "Asgi:AccessLog"),
+        new("no-access-log", FlagKind.Off, "Asgi:AccessLog"),
+        new("limit-concurrency", FlagKind.Value, "Asgi:LimitConcurrency", "N"),
+        new("limit-max-requests", FlagKind.Value, "Asgi:LimitMaxRequests", "N"),
+        new("timeout-keep-alive", FlagKind.Value, "Asgi:TimeoutKeepAlive", "SECONDS"),
+        new("timeout-graceful-shutdown", FlagKind.Value, "shutdownTimeoutSeconds", "SECONDS"),
+        new("ws-max-size", FlagKind.Value, "Asgi:WsMaxSize", "BYTES"),
+        new("ws-ping-interval", FlagKind.Value, "Asgi:WsPingInterval", "SECONDS"),
+        new("ws-ping-timeout", FlagKind.Value, "Asgi:WsPingTimeout", "SECONDS"),
+        new("lifespan", FlagKind.Choice, "Asgi:Lifespan", "MODE", s_lifespanModes),
+    ];
+
+    private static readonly Dictionary<string, UvicornFlag> s_byName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+    /// <summary>Looks a flag up by its name without dashes; uvicorn's names are lower case and so is the match.</summary>
+    public static bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out UvicornFlag? flag) =>
+        s_byName.TryGetValue(name, out flag);
+}
