@@ -66,8 +66,8 @@ internal static partial class Log
     [LoggerMessage(21, LogLevel.Information, "Connection {ConnectionId}: the client read the response below Asgi:MinResponseDataRate ({BytesPerSecond} bytes/s); the connection was aborted.")]
     public static partial void SendTooSlow(ILogger logger, string connectionId, double bytesPerSecond);
 
-    [LoggerMessage(22, LogLevel.Warning, "Listener {EndPoint} cannot accept connections ({Error}): out of file descriptors or kernel memory; {Count} pending connection(s) shed or delayed since the last warning. Raise the descriptor limit (ulimit -n) or lower Asgi:LimitConnections.")]
-    public static partial void AcceptExhausted(ILogger logger, string endPoint, string error, long count);
+    [LoggerMessage(22, LogLevel.Warning, "Listener {EndPoint} could not accept {Count} time(s) since the last warning: out of file descriptors or kernel memory (pending connections were shed or delayed). Raise the descriptor limit (ulimit -n) or lower Asgi:LimitConnections.")]
+    public static partial void AcceptExhausted(ILogger logger, string endPoint, long count);
 
     [LoggerMessage(23, LogLevel.Warning, "Asgi:LimitConnections ({Limit}) reached: {Count} connection(s) closed at once since the last warning.")]
     public static partial void ConnectionLimitReached(ILogger logger, int limit, long count);
@@ -83,4 +83,7 @@ internal static partial class Log
 
     [LoggerMessage(26, LogLevel.Information, "Connection {ConnectionId}: a WebSocket message arrived below Asgi:MinRequestBodyDataRate ({BytesPerSecond} bytes/s); the connection was aborted.")]
     public static partial void WebSocketMessageTooSlow(ILogger logger, string connectionId, double bytesPerSecond);
+
+    [LoggerMessage(27, LogLevel.Warning, "Out of file descriptors: Asgi:LimitConnections lowered to {Limit} for the rest of the process (the connections open when it happened, minus a reserve for the runtime).")]
+    public static partial void ConnectionLimitLowered(ILogger logger, int limit);
 }

@@ -36,9 +36,7 @@ public static class AsgiListenOptionsExtensions
                 throw new InvalidOperationException("The PROXY protocol needs AsgiBridge registered on the host (IWebHostBuilder.UseAsgi(app) or services.AddAsgi(app)), with Kestrel's endpoint defaults left in place.");
             }
 
-            // Asgi:LimitConnections is applied by the endpoint defaults, outermost; without them, here.
-            ConnectionDelegate handler = CreateHandler(listenOptions.ApplicationServices, app).OnConnectedAsync;
-            return settings.HasDefaults ? handler : StateOf(listenOptions.ApplicationServices).Connections.Guard(handler);
+            return CreateHandler(listenOptions.ApplicationServices, app).OnConnectedAsync;
         });
         return listenOptions;
     }
@@ -77,13 +75,9 @@ public static class AsgiListenOptionsExtensions
         listenOptions.Use(next =>
         {
             var inner = settings.Placed ? next : CreateHandler(listenOptions.ApplicationServices, app: null).OnConnectedAsync;
-            return StateOf(listenOptions.ApplicationServices).Connections.Guard(ReadProxyProtocol(listenOptions, inner));
+            return ReadProxyProtocol(listenOptions, inner);
         });
     }
-
-    /// <summary>What all endpoints of the host share; a state of its own when AsgiBridge is not registered on the host.</summary>
-    private static AsgiServerState StateOf(IServiceProvider services) =>
-        services.GetService<AsgiServerState>() ?? new AsgiServerState(services.GetRequiredService<IOptions<AsgiServerOptions>>());
 
     internal static AsgiConnectionHandler CreateHandler(IServiceProvider services, AsgiApp? app)
     {

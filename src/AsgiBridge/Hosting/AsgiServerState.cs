@@ -8,7 +8,7 @@ namespace AsgiBridge.Hosting;
 /// What every connection of one host shares: the lifespan state (copied into each scope), the counters behind
 /// <c>LimitConcurrency</c> and <c>LimitMaxRequests</c>, and the count of PROXY protocol rejections.
 /// </summary>
-internal sealed class AsgiServerState
+internal sealed class AsgiServerState : IDisposable
 {
     private readonly int? _limitConcurrency;
     private readonly long _limitMaxRequests;
@@ -36,6 +36,8 @@ internal sealed class AsgiServerState
 
     /// <summary><c>Asgi:LimitConnections</c>: the open connections of this host.</summary>
     public ConnectionCeiling Connections { get; }
+
+    public void Dispose() => Connections.Dispose();
 
     private Dictionary<string, object?>? _stateSnapshot;
 

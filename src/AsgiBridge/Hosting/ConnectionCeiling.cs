@@ -5,19 +5,20 @@ namespace AsgiBridge.Hosting;
 
 /// <summary>
 /// <c>Asgi:LimitConnections</c>: counts the open connections of a host (WebSockets included) and refuses one more
-/// past the limit. A refused connection is closed before anything is read from it, so a flood costs one accept and
-/// one close each; refusals are logged at most every 10 seconds.
+/// past the limit. The accept loop (Transport/AsgiSocketListener) asks it for every accepted socket and closes a
+/// refused one at once, so a flood costs one accept and one close each; refusals are logged at most every 10 seconds.
 /// </summary>
-internal sealed class ConnectionCeiling
+internal sealed class ConnectionCeiling : IDisposable
 {
-    private readonly int _limit;
+    private volatile int _limit;
     private readonly ILogger _logger;
-    private readonly RateLimitedCount _refused = new(TimeSpan.FromSeconds(10));
+    private readonly RateLimitedCount _refused;
     private int _open;
 
     public ConnectionCeiling(int? configured, ILogger logger, long? descriptorLimit, int descriptorsInUse)
     {
         _logger = logger;
+        _refused = new RateLimitedCount(TimeSpan.FromSeconds(10), count => Diagnostics.Log.ConnectionLimitReached(_logger, _limit, count));
         _limit = int.MaxValue;
         if (configured == AsgiServerOptions.LimitConnectionsFromDescriptorLimit)
         {
@@ -55,34 +56,26 @@ internal sealed class ConnectionCeiling
         }
 
         Interlocked.Decrement(ref _open);
-        if (_refused.Add() is { } count)
-        {
-            Diagnostics.Log.ConnectionLimitReached(_logger, _limit, count);
-        }
-
+        _refused.Add();
         return false;
+    }
+
+    /// <summary>
+    /// Lowers the limit for the rest of the process: the descriptor limit was reached with this many connections
+    /// open, so that is what the process can really hold (the application's own files count too).
+    /// </summary>
+    public void Lower(int limit)
+    {
+        limit = Math.Max(1, limit);
+        if (limit < _limit)
+        {
+            _limit = limit;
+            Diagnostics.Log.ConnectionLimitLowered(_logger, limit);
+        }
     }
 
     /// <summary>A counted connection ended.</summary>
     public void Close() => Interlocked.Decrement(ref _open);
 
-    /// <summary>
-    /// <paramref name="next"/> behind the ceiling: a connection past the limit is not handed on, and returning closes
-    /// it before anything is read. Applied outermost, so a PROXY protocol header or a TLS handshake is never read
-    /// for a refused connection either.
-    /// </summary>
-    public Microsoft.AspNetCore.Connections.ConnectionDelegate Guard(Microsoft.AspNetCore.Connections.ConnectionDelegate next) =>
-        connection => TryOpen() ? ServeAsync(connection, next) : Task.CompletedTask;
-
-    private async Task ServeAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection, Microsoft.AspNetCore.Connections.ConnectionDelegate next)
-    {
-        try
-        {
-            await next(connection).ConfigureAwait(false);
-        }
-        finally
-        {
-            Close();
-        }
-    }
+    public void Dispose() => _refused.Dispose();
 }

@@ -9,10 +9,12 @@ using AsgiBridge.Infrastructure;
 namespace AsgiBridge.Transport;
 
 /// <summary>
-/// One listening socket. When accepting fails for lack of descriptors (EMFILE/ENFILE) or kernel memory, the
-/// pending connection is shed with the reserve descriptor (closed at once, so the client hears "no" instead of
-/// waiting in the backlog) and the loop backs off while even that fails; a warning is logged at most every
-/// 10 seconds with the count since the last one. Serving resumes by itself as soon as descriptors free up.
+/// One listening socket. Connections past <c>Asgi:LimitConnections</c> are closed as soon as they are accepted. When
+/// accepting fails for lack of descriptors (EMFILE/ENFILE) or kernel memory, the process has more connections than
+/// it can hold: the limit is lowered to what is open now minus <see cref="ReserveDescriptor.Count"/>, and the
+/// descriptors held in reserve are given back, so the runtime has headroom again and every further connection
+/// past the lowered limit is accepted and closed at once instead of waiting in the backlog. While accepting still
+/// fails the loop backs off (10 ms doubling to 1 s). A warning is logged at most every 10 seconds.
 /// </summary>
 internal sealed class AsgiSocketListener : IConnectionListener
 {
@@ -24,15 +26,19 @@ internal sealed class AsgiSocketListener : IConnectionListener
     private readonly bool _noDelay;
     private readonly ILogger _logger;
     private readonly ReserveDescriptor _reserve = new();
-    private readonly RateLimitedCount _exhaustion = new(TimeSpan.FromSeconds(10));
+    private readonly RateLimitedCount _exhaustion;
+    private readonly Hosting.ConnectionCeiling _ceiling;
 
-    public AsgiSocketListener(Socket socket, SocketConnectionContextFactory factory, bool noDelay, ILogger logger)
+    public AsgiSocketListener(Socket socket, SocketConnectionContextFactory factory, bool noDelay, Hosting.ConnectionCeiling ceiling, ILogger logger)
     {
+        _ceiling = ceiling;
         _socket = socket;
         _factory = factory;
         _noDelay = noDelay;
         _logger = logger;
         EndPoint = socket.LocalEndPoint!;
+        var name = EndPoint.ToString() ?? "";
+        _exhaustion = new RateLimitedCount(TimeSpan.FromSeconds(10), count => Diagnostics.Log.AcceptExhausted(_logger, name, count));
     }
 
     public EndPoint EndPoint { get; }
@@ -55,14 +61,12 @@ internal sealed class AsgiSocketListener : IConnectionListener
             }
             catch (SocketException ex) when (IsExhaustion(ex.SocketErrorCode))
             {
-                if (_exhaustion.Add() is { } count)
+                _exhaustion.Add();
+                _ceiling.Lower(_ceiling.Open - ReserveDescriptor.Count);
+                if (!_reserve.Release())
                 {
-                    Diagnostics.Log.AcceptExhausted(_logger, EndPoint.ToString() ?? "", ex.SocketErrorCode.ToString(), count);
-                }
-
-                if (!await ShedOneAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    // Not even the reserve helps (it is gone, or the system-wide table is full): wait, doubling.
+                    // The reserve is already spent and descriptors are still short (the application's own files,
+                    // or the system-wide table): wait, doubling, for connections to end.
                     await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
                     backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
                 }
@@ -75,42 +79,23 @@ internal sealed class AsgiSocketListener : IConnectionListener
                 continue;
             }
 
+            backoff = s_firstBackoff;
+
+            // Asgi:LimitConnections, judged here so a refused connection costs one accept and one close: no
+            // pipes, no Kestrel connection, and its descriptor is free again at once.
+            if (!_ceiling.TryOpen())
+            {
+                accepted.LingerState = new LingerOption(true, 0);
+                accepted.Dispose();
+                continue;
+            }
+
             if (accepted.LocalEndPoint is IPEndPoint)
             {
                 accepted.NoDelay = _noDelay;
             }
 
-            _reserve.Restore();
-            return _factory.Create(accepted);
-        }
-    }
-
-    /// <summary>
-    /// Frees the reserve descriptor, accepts the connection that could not be accepted and closes it at once,
-    /// then takes the reserve back (libuv and nginx answer EMFILE the same way). False when that was not possible.
-    /// </summary>
-    private async ValueTask<bool> ShedOneAsync(CancellationToken cancellationToken)
-    {
-        if (!_reserve.Release())
-        {
-            return false;
-        }
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromMilliseconds(100));
-            using var shed = await _socket.AcceptAsync(timeout.Token).ConfigureAwait(false);
-            shed.LingerState = new LingerOption(true, 0); // a reset: the client learns at once
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-        {
-            return false;
-        }
-        finally
-        {
-            _reserve.Restore();
+            return new CountedConnection(_factory.Create(accepted), _ceiling);
         }
     }
 
@@ -128,6 +113,7 @@ internal sealed class AsgiSocketListener : IConnectionListener
         _socket.Dispose();
         _factory.Dispose();
         _reserve.Dispose();
+        _exhaustion.Dispose();
         return default;
     }
 }

@@ -12,20 +12,50 @@ namespace AsgiBridge.Transport;
 /// retries at once on every failed accept, so once the process hits its descriptor limit (EMFILE) it spins on the
 /// exception, one core at 100 %, until the runtime aborts with "Out of memory." (docs/security.md). This one binds
 /// and creates connections with Kestrel's own public pieces (<see cref="SocketTransportOptions.CreateBoundListenSocket"/>,
-/// <see cref="SocketConnectionContextFactory"/>), so connections behave exactly as Kestrel's; only the accept loop is ours.
+/// <see cref="SocketConnectionContextFactory"/>), so connections behave exactly as Kestrel's; only the accept loop is
+/// ours, and it is where <c>Asgi:LimitConnections</c> is enforced (it counts a connection until its descriptor closes).
 /// </summary>
 internal sealed class AsgiSocketTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     private readonly SocketTransportOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly Hosting.AsgiServerState _state;
 
-    public AsgiSocketTransportFactory(IOptions<SocketTransportOptions> options, ILoggerFactory loggerFactory)
+    public AsgiSocketTransportFactory(IOptions<SocketTransportOptions> options, ILoggerFactory loggerFactory, Hosting.AsgiServerState state)
     {
+        _state = state;
         _options = options.Value;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("AsgiBridge.Transport");
     }
+
+    /// <summary>
+    /// The connection options exactly as Kestrel's own transport makes them: its internal constructor also carries
+    /// the memory pool Kestrel registered (pinned blocks, with eviction) and its FIN-on-error setting, which the public
+    /// constructor cannot set (it would give connections the shared array pool). Found by reflection once; when a
+    /// framework version lacks it, the public properties are copied instead (a test pins that it is found).
+    /// </summary>
+    internal static SocketConnectionFactoryOptions FactoryOptions(SocketTransportOptions options)
+    {
+        if (s_kestrelOptionsConstructor?.Invoke([options]) is SocketConnectionFactoryOptions kestrels)
+        {
+            return kestrels;
+        }
+
+        return new SocketConnectionFactoryOptions
+        {
+            IOQueueCount = options.IOQueueCount,
+            WaitForDataBeforeAllocatingBuffer = options.WaitForDataBeforeAllocatingBuffer,
+            MaxReadBufferSize = options.MaxReadBufferSize,
+            MaxWriteBufferSize = options.MaxWriteBufferSize,
+            UnsafePreferInlineScheduling = options.UnsafePreferInlineScheduling,
+        };
+    }
+
+    /// <summary>Kestrel's <c>SocketConnectionFactoryOptions(SocketTransportOptions)</c>, when this framework has it.</summary>
+    internal static readonly System.Reflection.ConstructorInfo? s_kestrelOptionsConstructor = typeof(SocketConnectionFactoryOptions).GetConstructor(
+        System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic, [typeof(SocketTransportOptions)]);
 
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint or UnixDomainSocketEndPoint or FileHandleEndPoint;
 
@@ -51,16 +81,7 @@ internal sealed class AsgiSocketTransportFactory : IConnectionListenerFactory, I
             throw;
         }
 
-        var factory = new SocketConnectionContextFactory(
-            new SocketConnectionFactoryOptions
-            {
-                IOQueueCount = _options.IOQueueCount,
-                WaitForDataBeforeAllocatingBuffer = _options.WaitForDataBeforeAllocatingBuffer,
-                MaxReadBufferSize = _options.MaxReadBufferSize,
-                MaxWriteBufferSize = _options.MaxWriteBufferSize,
-                UnsafePreferInlineScheduling = _options.UnsafePreferInlineScheduling,
-            },
-            _loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
-        return new ValueTask<IConnectionListener>(new AsgiSocketListener(socket, factory, _options.NoDelay, _logger));
+        var factory = new SocketConnectionContextFactory(FactoryOptions(_options), _loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
+        return new ValueTask<IConnectionListener>(new AsgiSocketListener(socket, factory, _options.NoDelay, _state.Connections, _logger));
     }
 }

@@ -3,67 +3,57 @@ using Microsoft.Win32.SafeHandles;
 namespace AsgiBridge.Transport;
 
 /// <summary>
-/// One descriptor held open (on <c>/dev/null</c>) so that, when the process has run out, one can be freed to accept
-/// and close the connection waiting in the backlog. Not used on Windows, where sockets are not descriptors.
+/// Descriptors held open (on <c>/dev/null</c>) from start-up and given back when the process first runs out: the
+/// runtime itself needs a few (it reads <c>/proc/meminfo</c> for the GC, loads assemblies on first use) and aborts
+/// with "Out of memory." when it cannot have them. Not used on Windows, where sockets are not descriptors.
 /// </summary>
 internal sealed class ReserveDescriptor : IDisposable
 {
+    /// <summary>How many descriptors are held: the headroom the runtime gets back.</summary>
+    public const int Count = 16;
+
     private readonly Lock _lock = new();
-    private SafeFileHandle? _handle;
+    private readonly List<SafeFileHandle> _handles = [];
 
-    public ReserveDescriptor() => Restore();
-
-    /// <summary>Closes the reserve; false when there was none to close.</summary>
-    public bool Release()
+    public ReserveDescriptor()
     {
-        lock (_lock)
-        {
-            if (_handle is null)
-            {
-                return false;
-            }
-
-            _handle.Dispose();
-            _handle = null;
-            return true;
-        }
-    }
-
-    /// <summary>Takes the reserve back when it is not held (it may fail while descriptors are still short).</summary>
-    public void Restore()
-    {
-        if (Volatile.Read(ref _handle) is not null || OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows())
         {
             return;
         }
 
-        lock (_lock)
+        try
         {
-            if (_handle is not null)
+            for (var i = 0; i < Count; i++)
             {
-                return;
+                _handles.Add(File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read));
             }
-
-            try
-            {
-                _handle = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read);
-            }
-            catch (IOException)
-            {
-                // Still out of descriptors: the next accept or shed tries again.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Already short of descriptors at start-up: hold what could be had.
         }
     }
 
-    public void Dispose()
+    /// <summary>Closes the held descriptors; false when none were held (already given back).</summary>
+    public bool Release()
     {
         lock (_lock)
         {
-            _handle?.Dispose();
-            _handle = null;
+            if (_handles.Count == 0)
+            {
+                return false;
+            }
+
+            foreach (var handle in _handles)
+            {
+                handle.Dispose();
+            }
+
+            _handles.Clear();
+            return true;
         }
     }
+
+    public void Dispose() => Release();
 }
