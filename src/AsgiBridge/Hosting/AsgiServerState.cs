@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,9 +19,10 @@ internal sealed class AsgiServerState
     private int _inFlight;
     private long _started;
 
-    public AsgiServerState(IOptions<AsgiServerOptions> options, IHostApplicationLifetime? lifetime = null, ILoggerFactory? loggerFactory = null)
+    public AsgiServerState(IOptions<AsgiServerOptions> options, IHostApplicationLifetime? lifetime = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         var value = options.Value;
+        Telemetry = new Diagnostics.ServerDiagnostics(value, loggerFactory, meterFactory);
         _limitConcurrency = value.LimitConcurrency;
         _limitMaxRequests = value.LimitMaxRequests is { } max
             ? max + (value.LimitMaxRequestsJitter > 0 ? Random.Shared.Next(value.LimitMaxRequestsJitter + 1) : 0)
@@ -31,6 +33,9 @@ internal sealed class AsgiServerState
         _lifetime = lifetime;
         _logger = loggerFactory?.CreateLogger("AsgiBridge.Limits");
     }
+
+    /// <summary>The access log, metrics and lifespan state every connection reports to (docs/observability.md).</summary>
+    public Diagnostics.ServerDiagnostics Telemetry { get; }
 
     private Dictionary<string, object?>? _stateSnapshot;
 

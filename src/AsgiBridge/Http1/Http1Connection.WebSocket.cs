@@ -16,6 +16,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         scope.DeclaresPathSend = false;
         scope.Scheme = _scheme == "https" ? "wss" : "ws";
         StartRequest();
+        _telemetry.StartWebSocket(scope, _head);
         _keepAlive = false;
 
         var handshake = WebSocketHandshake.TryCreate(_head, scope.Headers, out var status, out var message);
@@ -30,6 +31,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
 
         using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, this);
         await session.RunAsync(_app).ConfigureAwait(false);
+        _telemetry.WebSocketClosed(session.CloseCode);
         _appDone = true;
         return false;
     }
@@ -61,6 +63,8 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         _headWritten = true;
         _responseStarted = true;
         _responseComplete = true;
+        _status = 101;
         await FlushAsync().ConfigureAwait(false);
+        _telemetry.WebSocketAccepted();
     }
 }
