@@ -16,6 +16,8 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 }
 
 var builder = WebApplication.CreateSlimBuilder(args);
+// The slim builder pins the console formatter to "simple": let Logging:Console:FormatterName (json, systemd) choose.
+builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = builder.Configuration["Logging:Console:FormatterName"] ?? o.FormatterName);
 
 var appName = builder.Configuration["app"] ?? BuiltInApps.DefaultName;
 if (!BuiltInApps.TryGet(appName, out var app))
