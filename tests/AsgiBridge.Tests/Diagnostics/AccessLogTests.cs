@@ -121,8 +121,13 @@ public sealed class AccessLogTests
     [Fact]
     public async Task AccessLog_false_silences_it()
     {
-        await using var server = await TestServer.StartAsync(TestApps.Respond(200, "ok"), o => o.AccessLog = false);
-        await AssertNoAccessLinesAfterTwoRequestsAsync(server);
+        await using (var server = await TestServer.StartAsync(TestApps.Respond(200, "ok"), args: ["--Asgi:AccessLog=false"]))
+        {
+            await AssertNoAccessLinesAfterTwoRequestsAsync(server);
+        }
+
+        await using var coded = await TestServer.StartAsync(TestApps.Respond(200, "ok"), o => o.AccessLog = false);
+        await AssertNoAccessLinesAfterTwoRequestsAsync(coded);
     }
 
     [Fact]
