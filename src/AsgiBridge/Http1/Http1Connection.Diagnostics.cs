@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using AsgiBridge.Diagnostics;
 
 namespace AsgiBridge.Http1;
@@ -21,12 +22,19 @@ internal sealed partial class Http1Connection
         }
     }
 
-    /// <summary>The head parser is rejecting input that holds no complete request line: keep that line for the access log.</summary>
-    private void KeepRejectedRequestLine(in ReadOnlySequence<byte> buffer)
+    /// <summary>
+    /// The head parser rejected <paramref name="buffer"/>: all of it is consumed, after its first line is kept for the
+    /// access log when no request line was complete. Not inlined: the parse that calls it is on every request's path,
+    /// and this is the rejection's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DiscardRejectedInput(in ReadOnlySequence<byte> buffer)
     {
         if (!_head.RequestLineDone)
         {
             _telemetry.KeepRejectedRequestLine(buffer, _settings.Limits.MaxRequestLineSize);
         }
+
+        _input.AdvanceTo(buffer.End);
     }
 }

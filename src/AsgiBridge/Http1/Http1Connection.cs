@@ -257,8 +257,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         }
         catch (BadRequestException)
         {
-            KeepRejectedRequestLine(buffer);
-            _input.AdvanceTo(buffer.End);
+            DiscardRejectedInput(buffer);
             throw;
         }
     }
