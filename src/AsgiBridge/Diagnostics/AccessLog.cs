@@ -10,7 +10,6 @@ namespace AsgiBridge.Diagnostics;
 /// category is enabled once per request (docs/observability.md).
 /// </summary>
 /// <remarks>The parameter names are the field names, snake_case like uvicorn's and the OpenTelemetry attributes.</remarks>
-#pragma warning disable CA1707 // identifiers with underscores: they name the log fields
 internal static partial class AccessLog
 {
     /// <summary>The logger category: <c>Logging:LogLevel:AsgiBridge.AccessLog=Warning</c> silences the access log.</summary>
@@ -60,4 +59,3 @@ internal static partial class AccessLog
     public static double Milliseconds(long start, long end) =>
         Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(start, end).TotalMilliseconds, 3);
 }
-#pragma warning restore CA1707
