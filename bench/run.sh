@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # AsgiBridge load benchmark: AsgiBridge's host against two Kestrel reference servers, same machine, same run.
 #
-#   bench/run.sh [--rounds N] [--only asgibridge,raw,kestrel,kestrel-ws] [--tuned] [--quick]
+#   bench/run.sh [--rounds N] [--only asgibridge,asgibridge-log,raw,kestrel,kestrel-ws] [--tuned] [--quick]
 #                [--duration S] [--skip-build] [--out DIR] [--results-md FILE]
 #
 #   --rounds N     interleaved rounds (default 3): every round runs every server once, in the same order
-#   --only LIST    a subset of the rows asgibridge, raw, kestrel, kestrel-ws
+#   --only LIST    a subset of the rows asgibridge, asgibridge-log, raw, kestrel, kestrel-ws
 #   --tuned        also run every .NET row with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (second table)
 #   --quick        smoke mode: 1 round, 3 s per scenario, short warm-ups (the figures are not measurements)
 #   --duration S   seconds per measured scenario (default 10)
@@ -17,7 +17,9 @@
 # $SERVER_CPU): idle (memory with 1000 idle keep-alive connections), plaintext (wrk -t1 -c64 keep-alive),
 # pipelined (16 requests per batch), close (Connection: close: a TCP connection per request), upload
 # (POST of 1 MiB to /, body ignored), download (GET of a 1 MiB chunked stream), ws (64-byte WebSocket echo,
-# 64 connections). See bench/README.md for the method. Environment overrides: SERVER_CPU, LOAD_CPU, CONNS,
+# 64 connections). The asgibridge row runs with its access log off, like the other rows, which log nothing per
+# request; asgibridge-log runs plaintext and pipelined with it on (the default), its output to /dev/null.
+# See bench/README.md for the method. Environment overrides: SERVER_CPU, LOAD_CPU, CONNS,
 # STREAM_CONNS, WS_CONNS, IDLE_CONNS, ASGIBRIDGE_BENCH_NODE_DIR.
 set -uo pipefail
 
@@ -49,7 +51,7 @@ SKIP_BUILD=0
 ONLY=""
 OUT=""
 RESULTS_MD=""
-ROWS="asgibridge raw kestrel kestrel-ws"
+ROWS="asgibridge asgibridge-log raw kestrel kestrel-ws"
 
 usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 2; }
@@ -240,13 +242,19 @@ free_port() {
 
 # start_server VARIANT LOGFILE PORT CMD... : starts CMD pinned to SERVER_CPU with the variant's runtime
 # environment; exec keeps the recorded PID the server's own. Waits (30 s at most) until GET / answers 200.
+# Standard output goes to SERVER_STDOUT when set (the access-log row: /dev/null), else to LOGFILE with stderr.
+SERVER_STDOUT=""
 start_server() {
   local variant=$1 logf=$2 port=$3; shift 3
   # Explicit 0, not unset: the AsgiBridge host turns inline completions on by itself when the variable is absent,
   # and every .NET row must run with the same settings.
   local knob=("$INLINE_KNOB=0")
   [[ $variant == tuned ]] && knob=("$INLINE_KNOB=1")
-  ( cd "$BENCH" && exec env "${knob[@]}" taskset -c "$SERVER_CPU" "$@" ) > "$logf" 2>&1 < /dev/null &
+  if [[ -n $SERVER_STDOUT ]]; then
+    ( cd "$BENCH" && exec env "${knob[@]}" taskset -c "$SERVER_CPU" "$@" ) > "$SERVER_STDOUT" 2> "$logf" < /dev/null &
+  else
+    ( cd "$BENCH" && exec env "${knob[@]}" taskset -c "$SERVER_CPU" "$@" ) > "$logf" 2>&1 < /dev/null &
+  fi
   SPID=$!
   local deadline=$((SECONDS + 30)) code=""
   while ((SECONDS < deadline)); do
@@ -319,8 +327,9 @@ check() {   # check NAME EXPECTED CMD... : a functional check before measuring (
 #   http:   idle, warm-up, plaintext, pipelined, close, upload   (asgibridge = Host --app hello, raw, kestrel)
 #   ws:     warm-up, ws                                           (asgibridge = Host --app hello, kestrel-ws)
 #   stream: warm-up, download                                     (asgibridge = Host --app demo, kestrel)
+#   log:    warm-up, plaintext, pipelined                         (asgibridge-log = Host --app hello, access log on)
 PROCS=(
-  "asgibridge http" "raw http" "kestrel http"
+  "asgibridge http" "asgibridge-log log" "raw http" "kestrel http"
   "asgibridge ws" "kestrel-ws ws"
   "asgibridge stream" "kestrel stream"
 )
@@ -330,7 +339,10 @@ server_command() {   # server_command ROW GROUP PORT -> CMD array
     asgibridge)
       local app=hello
       [[ $2 == stream ]] && app=demo
-      CMD=(dotnet "$HOST_DLL" --app "$app" --urls "http://127.0.0.1:$3") ;;
+      CMD=(dotnet "$HOST_DLL" --app "$app" --urls "http://127.0.0.1:$3" --Asgi:AccessLog=false) ;;
+    asgibridge-log)
+      # The access log on, as the host ships; its lines (one per request) are discarded by start_server.
+      CMD=(dotnet "$HOST_DLL" --app hello --urls "http://127.0.0.1:$3") ;;
     raw|kestrel|kestrel-ws) CMD=(dotnet "$REF_DLL" "$1" "$3") ;;
   esac
 }
@@ -343,6 +355,8 @@ run_proc() {   # run_proc ROUND VARIANT ROW GROUP
   server_command "$CUR_ROW" "$group" "$port"
   logf="$OUT/logs/r$CUR_ROUND-$CUR_VARIANT-$CUR_PROC.server.log"
   log "round $CUR_ROUND/$ROUNDS $CUR_VARIANT: $CUR_PROC on port $port: ${CMD[*]}"
+  SERVER_STDOUT=""
+  [[ $group == log ]] && SERVER_STDOUT=/dev/null
   if ! start_server "$CUR_VARIANT" "$logf" "$port" "${CMD[@]}"; then
     record start 1 0 0 0 null
     return
@@ -363,6 +377,12 @@ run_proc() {   # run_proc ROUND VARIANT ROW GROUP
       measure close $wrk_limit wrk -t1 -c"$CONNS" -d"${DURATION}s" -H 'Connection: close' -s "$BENCH/wrk/report.lua" "$url/"
       measure warmup-upload $((SHORT_WARMUP + 20)) wrk -t1 -c"$STREAM_CONNS" -d"${SHORT_WARMUP}s" -s "$BENCH/wrk/upload.lua" "$url/" -- "$STREAM_BYTES"
       measure upload $wrk_limit wrk -t1 -c"$STREAM_CONNS" -d"${DURATION}s" -s "$BENCH/wrk/upload.lua" "$url/" -- "$STREAM_BYTES"
+      ;;
+    log)
+      check hello "Hello, World! 200" curl -s -m 5 -w ' %{http_code}' "$url/"
+      measure warmup $((WARMUP + 20)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH/wrk/report.lua" "$url/"
+      measure plaintext $wrk_limit wrk -t1 -c"$CONNS" -d"${DURATION}s" -s "$BENCH/wrk/report.lua" "$url/"
+      measure pipelined $wrk_limit wrk -t1 -c"$CONNS" -d"${DURATION}s" -s "$BENCH/wrk/pipeline.lua" "$url/" -- "$PIPELINE_DEPTH"
       ;;
     ws)
       measure warmup $((WARMUP + 20)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH/wrk/report.lua" "$url/"

@@ -14,9 +14,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROWS = ["asgibridge", "raw", "kestrel", "kestrel-ws"]
+ROWS = ["asgibridge", "asgibridge-log", "raw", "kestrel", "kestrel-ws"]
 ROW_TITLES = {
-    "asgibridge": "**asgibridge** (Host `--app hello`; download: `--app demo`)",
+    "asgibridge": "**asgibridge** (Host `--app hello`; download: `--app demo`; access log off)",
+    "asgibridge-log": "asgibridge-log (the same with its access log on, output discarded)",
     "raw": "raw (Kestrel `ConnectionHandler`, fixed response)",
     "kestrel": "kestrel (`app.Run` HttpContext)",
     "kestrel-ws": "kestrel-ws (`UseWebSockets` echo)",
@@ -210,8 +211,9 @@ def targets_table(run, variant):
         ("1 MiB download ≥ 1 GB/s", dl, lambda v: v >= GBPS_IN_MIBPS, lambda v: "n/a" if v is None else f"{v * 1048576 / 1e9:.2f} GB/s"),
         ("1 MiB upload ≥ 1 GB/s", ul, lambda v: v >= GBPS_IN_MIBPS, lambda v: "n/a" if v is None else f"{v * 1048576 / 1e9:.2f} GB/s"),
         ("idle KiB/conn ≤ kestrel", idle, lambda v: v <= 1.0, lambda v: "n/a" if v is None else f"{v:.2f} × kestrel"),
+        ("access log on: plaintext ≥ 0.90 × off (issue 13)", r("asgibridge-log", "asgibridge", "plaintext"), lambda v: v >= 0.90, fmt_ratio),
     ]
-    lines = ["| target (issue 6) | measured | status |", "| --- | ---: | --- |"]
+    lines = ["| target (issues 6, 13) | measured | status |", "| --- | ---: | --- |"]
     for title, value, ok, show in rows:
         lines.append(f"| {title} | {show(value)} | {check(value, ok)} |")
     return lines
@@ -336,7 +338,7 @@ def full(run):
     out += [
         "## Method notes",
         "",
-        f"- Each round starts every server once, in a fixed interleaved order (asgibridge, raw, kestrel for "
+        f"- Each round starts every server once, in a fixed interleaved order (asgibridge, asgibridge-log, raw, kestrel for "
         f"HTTP; asgibridge, kestrel-ws for WebSocket; asgibridge `--app demo`, kestrel for the download), "
         f"each as a fresh process pinned to CPU {m.get('server_cpu', '?')}, started with `exec` so the recorded "
         "PID is the server's own, checked to own the listening socket, and stopped by that PID (SIGTERM, SIGKILL "

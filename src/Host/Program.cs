@@ -37,6 +37,8 @@ switch (command.Action)
 }
 
 var builder = WebApplication.CreateSlimBuilder(command.ToArgs());
+// The slim builder pins the console formatter to "simple": let Logging:Console:FormatterName (json, systemd) choose.
+builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = builder.Configuration["Logging:Console:FormatterName"] ?? o.FormatterName);
 
 var appName = builder.Configuration["app"] ?? BuiltInApps.DefaultName;
 if (!BuiltInApps.TryGet(appName, out var app))

@@ -39,6 +39,7 @@ internal static class AsgiOptionsBinder
                 case "SERVERHEADER": options.ServerHeader = ParseBool(child); break;
                 case "DATEHEADER": options.DateHeader = ParseBool(child); break;
                 case "ROOTPATH": options.RootPath = value; break;
+                case "ACCESSLOG": options.AccessLog = ParseBool(child); break;
                 case "LIFESPAN": options.Lifespan = ParseEnum<AsgiLifespanMode>(child, "auto, on or off"); break;
                 case "TIMEOUTLIFESPAN": options.TimeoutLifespan = ParseDuration(child); break;
                 case "LIMITCONCURRENCY": options.LimitConcurrency = IsNull(value) ? null : ParseInt(child); break;

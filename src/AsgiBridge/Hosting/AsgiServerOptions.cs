@@ -122,6 +122,14 @@ public sealed class AsgiServerOptions
     public string RootPath { get; set; } = "";
 
     /// <summary>
+    /// Whether every request is logged after its response (uvicorn's access log: <c>CLIENT - "METHOD TARGET HTTP/1.1"
+    /// STATUS</c>, bytes and duration) at Information in the category <c>AsgiBridge.AccessLog</c>, with the values as
+    /// structured fields; WebSocket sessions at accept and close. Defaults to true. The category's log level filters
+    /// it too (<c>Logging:LogLevel:AsgiBridge.AccessLog=Warning</c>).
+    /// </summary>
+    public bool AccessLog { get; set; } = true;
+
+    /// <summary>
     /// Whether forwarding headers (<c>X-Forwarded-For</c>, <c>X-Forwarded-Proto</c>, RFC 7239 <c>Forwarded</c>) from
     /// a trusted peer (<see cref="ForwardedAllowIps"/>) set the scope's <c>client</c> and <c>scheme</c>. Defaults to
     /// true (uvicorn's <c>--proxy-headers</c>). Headers from other peers change nothing.

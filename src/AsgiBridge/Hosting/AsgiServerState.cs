@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,9 +20,10 @@ internal sealed class AsgiServerState : IDisposable
     private long _started;
     private long _proxyProtocolRejections;
 
-    public AsgiServerState(IOptions<AsgiServerOptions> options, IHostApplicationLifetime? lifetime = null, ILoggerFactory? loggerFactory = null)
+    public AsgiServerState(IOptions<AsgiServerOptions> options, IHostApplicationLifetime? lifetime = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         var value = options.Value;
+        Telemetry = new Diagnostics.ServerDiagnostics(value, loggerFactory, meterFactory);
         _limitConcurrency = value.LimitConcurrency;
         _limitMaxRequests = value.LimitMaxRequests is { } max
             ? max + (value.LimitMaxRequestsJitter > 0 ? Random.Shared.Next(value.LimitMaxRequestsJitter + 1) : 0)
@@ -38,6 +40,9 @@ internal sealed class AsgiServerState : IDisposable
     public ConnectionCeiling Connections { get; }
 
     public void Dispose() => Connections.Dispose();
+
+    /// <summary>The access log, metrics and lifespan state every connection reports to (docs/observability.md).</summary>
+    public Diagnostics.ServerDiagnostics Telemetry { get; }
 
     private Dictionary<string, object?>? _stateSnapshot;
 

@@ -44,6 +44,7 @@ internal sealed partial class Http1Connection
         {
             // uvicorn's --limit-concurrency / --limit-max-requests: refuse rather than queue.
             Log.RequestRefused(_logger, "Asgi:LimitConcurrency or Asgi:LimitMaxRequests reached");
+            _telemetry.Refused(_head, _client, "Service Unavailable".Length + 1);
             await WriteErrorResponseAsync(503, "Service Unavailable").ConfigureAwait(false);
             return false;
         }
@@ -68,6 +69,7 @@ internal sealed partial class Http1Connection
     {
         var scope = BuildScope();
         StartRequest();
+        _telemetry.Start(scope, _head);
 
         var running = StartApp(scope);
         if (!running.IsCompletedSuccessfully)
@@ -127,6 +129,7 @@ internal sealed partial class Http1Connection
         catch (Exception ex)
         {
             failure = ex;
+            _telemetry.Failed(ex);
         }
 
         _appDone = true;

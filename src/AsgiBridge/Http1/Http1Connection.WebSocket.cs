@@ -16,6 +16,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         scope.DeclaresPathSend = false;
         scope.Scheme = _scheme == "https" ? "wss" : "ws";
         StartRequest();
+        _telemetry.StartWebSocket(scope, _head);
         _keepAlive = false;
 
         var handshake = WebSocketHandshake.TryCreate(_head, scope.Headers, out var status, out var message);
@@ -32,6 +33,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         _upgraded = true;
         using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, this, _bodyRate);
         await session.RunAsync(_app).ConfigureAwait(false);
+        _telemetry.WebSocketClosed(session.CloseCode);
         _appDone = true;
         return false;
     }
@@ -63,6 +65,8 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         _headWritten = true;
         _responseStarted = true;
         _responseComplete = true;
+        _status = 101;
         await FlushAsync().ConfigureAwait(false);
+        _telemetry.WebSocketAccepted();
     }
 }

@@ -388,6 +388,7 @@ internal sealed partial class Http1Connection
     /// <summary>A body error or timeout while the application runs: answer it unless a response is already on the wire.</summary>
     private async ValueTask TryWriteRejectionWhileRunningAsync(RequestRejection reason)
     {
+        _telemetry.Rejected(reason);
         await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
@@ -407,6 +408,7 @@ internal sealed partial class Http1Connection
 
     private async ValueTask WriteErrorResponseAsync(int status, string message, byte[]? extraHeaderLines = null)
     {
+        _telemetry.Answered(status, message.Length + 1);
         var output = OpenOutput(MaxSpanHint);
         output.Write(StatusLines.Get(status));
         output.Write("content-type: text/plain; charset=utf-8\r\n"u8);

@@ -48,6 +48,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         _send = SendAsync;
         _scheme = context.Features.Get<ITlsHandshakeFeature>() is null ? "http" : "https";
         (_client, _server) = ConnectionEndpoints.Describe(context);
+        _telemetry = new RequestTelemetry(settings.State.Telemetry);
 
         _peerClosedRegistration = context.ConnectionClosed.Register(static state => ((Http1Connection)state!).OnPeerClosed(), this);
         if (context.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
@@ -113,7 +114,9 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
                     }
                 }
 
-                if (!await ProcessRequestAsync().ConfigureAwait(false))
+                var keepAlive = await ProcessRequestAsync().ConfigureAwait(false);
+                EndRequestTelemetry();
+                if (!keepAlive)
                 {
                     linger = !_aborted;
                     break;
@@ -125,6 +128,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
             _rejected = true;
             Log.BadRequest(_logger, _context.ConnectionId, ex.StatusCode, ex.Message);
             linger = await TryWriteRejectionAsync(ex.Reason).ConfigureAwait(false);
+            _telemetry.HeadRejected(ex.Reason, _head, _client);
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
@@ -263,7 +267,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         }
         catch (BadRequestException)
         {
-            _input.AdvanceTo(buffer.End);
+            DiscardRejectedInput(buffer);
             throw;
         }
     }
@@ -322,6 +326,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         _peerClosedRegistration.Dispose();
         _closeRequestedRegistration.Dispose();
         StopTimer();
+        _telemetry.Dispose();
         _head.Dispose();
         _writeLock.Dispose();
     }

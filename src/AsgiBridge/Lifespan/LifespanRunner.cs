@@ -43,6 +43,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
         }
 
         var scope = new AsgiScope("lifespan") { State = _state.LifespanState };
+        Enter(LifespanPhase.Starting);
         _incoming.Writer.TryWrite(LifespanEvent.Startup());
         _appTask = Task.Run(async () => await _app(scope, ReceiveAsync, SendAsync).ConfigureAwait(false), CancellationToken.None);
 
@@ -57,12 +58,14 @@ internal sealed class LifespanRunner : IHostedLifecycleService
             var failure = await _startup.Task.ConfigureAwait(false);
             if (failure is not null)
             {
+                Enter(LifespanPhase.Failed);
                 Log.LifespanStartupFailed(_logger, failure);
                 throw new InvalidOperationException($"ASGI lifespan startup failed: {failure}");
             }
 
             _supported = true;
             _state.FreezeLifespanState();
+            Enter(LifespanPhase.Started);
             Log.LifespanStartupComplete(_logger);
             return;
         }
@@ -73,14 +76,17 @@ internal sealed class LifespanRunner : IHostedLifecycleService
             var exception = _appTask.Exception?.GetBaseException();
             if (_options.Lifespan == AsgiLifespanMode.On)
             {
+                Enter(LifespanPhase.Failed);
                 Log.LifespanUnsupportedError(_logger, exception);
                 throw new InvalidOperationException("ASGI lifespan startup failed: the application did not answer lifespan.startup (Asgi:Lifespan is 'on').", exception);
             }
 
+            Enter(LifespanPhase.None);
             Log.LifespanUnsupported(_logger, exception?.Message ?? "returned without answering lifespan.startup");
             return;
         }
 
+        Enter(LifespanPhase.Failed);
         cancellationToken.ThrowIfCancellationRequested();
         Log.LifespanStartupTimeout(_logger, _options.TimeoutLifespan);
         throw new TimeoutException($"ASGI lifespan startup did not complete within {_options.TimeoutLifespan} (Asgi:TimeoutLifespan).");
@@ -94,6 +100,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
         }
 
         _shutdownSent = true;
+        Enter(LifespanPhase.Stopping);
         _incoming.Writer.TryWrite(LifespanEvent.Shutdown());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.TimeoutLifespan);
@@ -104,22 +111,29 @@ internal sealed class LifespanRunner : IHostedLifecycleService
             var failure = await _shutdown.Task.ConfigureAwait(false);
             if (failure is null)
             {
+                Enter(LifespanPhase.Stopped);
                 Log.LifespanShutdownComplete(_logger);
             }
             else
             {
+                Enter(LifespanPhase.Failed);
                 Log.LifespanShutdownFailed(_logger, failure);
             }
         }
         else if (finished == _appTask)
         {
+            Enter(LifespanPhase.Failed);
             Log.LifespanShutdownFailed(_logger, _appTask.Exception?.GetBaseException().Message ?? "the application returned without answering lifespan.shutdown");
         }
         else
         {
+            Enter(LifespanPhase.Failed);
             Log.LifespanShutdownFailed(_logger, $"no answer within {_options.TimeoutLifespan}");
         }
     }
+
+    /// <summary>What the <c>asgibridge.lifespan.state</c> gauge reports.</summary>
+    private void Enter(LifespanPhase phase) => _state.Telemetry.LifespanPhase = phase;
 
     private ValueTask<IDictionary<string, object?>> ReceiveAsync() => _incoming.Reader.ReadAsync();
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,11 +21,15 @@ internal sealed class AsgiSocketTransportFactory : IConnectionListenerFactory, I
     private readonly SocketTransportOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly Hosting.AsgiServerState _state;
+    private readonly IServiceProvider _services;
 
-    public AsgiSocketTransportFactory(IOptions<SocketTransportOptions> options, ILoggerFactory loggerFactory, Hosting.AsgiServerState state)
+    /// <remarks>
+    /// The server state (and with it the <c>Asgi</c> settings) is resolved when an endpoint binds, not here: Kestrel
+    /// builds its transports with the host, before the settings are checked.
+    /// </remarks>
+    public AsgiSocketTransportFactory(IOptions<SocketTransportOptions> options, ILoggerFactory loggerFactory, IServiceProvider services)
     {
-        _state = state;
+        _services = services;
         _options = options.Value;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("AsgiBridge.Transport");
@@ -82,6 +87,6 @@ internal sealed class AsgiSocketTransportFactory : IConnectionListenerFactory, I
         }
 
         var factory = new SocketConnectionContextFactory(FactoryOptions(_options), _loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
-        return new ValueTask<IConnectionListener>(new AsgiSocketListener(socket, factory, _options.NoDelay, _state.Connections, _logger));
+        return new ValueTask<IConnectionListener>(new AsgiSocketListener(socket, factory, _options.NoDelay, _services.GetRequiredService<Hosting.AsgiServerState>().Connections, _logger));
     }
 }

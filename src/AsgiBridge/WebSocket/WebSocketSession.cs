@@ -68,6 +68,9 @@ internal sealed partial class WebSocketSession : IDisposable
         Closed,
     }
 
+    /// <summary>The close code the session ended with: the peer's or ours, 1006 when the connection dropped.</summary>
+    public int CloseCode => _closeCode;
+
     /// <summary>Runs the application for this session. Returns when the connection may be closed.</summary>
     public async Task RunAsync(AsgiApp app)
     {

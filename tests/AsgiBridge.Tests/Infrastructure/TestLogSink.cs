@@ -3,13 +3,13 @@ using Microsoft.Extensions.Logging;
 
 namespace AsgiBridge.Tests.Infrastructure;
 
-/// <summary>Captures log entries so tests can assert what the server logged.</summary>
+/// <summary>Captures log entries so tests can assert what the server logged, including a structured event's named values.</summary>
 public sealed class TestLogSink : ILoggerProvider
 {
-    private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> _entries = new();
+    private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> Fields)> _entries = new();
     private TestLogSink? _target;
 
-    public IReadOnlyCollection<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries => (_target ?? this)._entries;
+    public IReadOnlyCollection<(LogLevel Level, string Category, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> Fields)> Entries => (_target ?? this)._entries;
 
     internal void Forward(TestLogSink target) => _target = target;
 
@@ -25,7 +25,18 @@ public sealed class TestLogSink : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            sink._entries.Enqueue((logLevel, category, formatter(state, exception), exception));
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> values)
+            {
+                foreach (var (key, value) in values)
+                {
+                    fields[key] = value;
+                }
+            }
+
+            sink._entries.Enqueue((logLevel, category, formatter(state, exception), exception, fields));
+        }
     }
 }
