@@ -16,6 +16,10 @@
 #   --skip-build     use the existing Release build
 #   --out DIR        results.jsonl, logs and the report (default bench/results/burst-<UTC time>)
 #
+# With dotnet-gcdump (on PATH, or DOTNET_GCDUMP=/path/to/dotnet-gcdump), a heap snapshot is taken after the
+# sampling: that induces one full GC, and the RSS 5 s later shows what the setting keeps once the garbage of
+# the burst has been collected (an idle process allocates nothing, so no GC runs by itself).
+#
 # For each variant: Host.dll --app hello on a free port of 127.0.0.1 under `ulimit -n 20000`, with
 # Asgi:TimeoutKeepAlive=120 so that every connection of the burst is still open when the burst ends;
 # tools/burst_client.py primes it, takes the pre-burst RSS, opens the connections in batches of 500 (one GET
@@ -35,7 +39,7 @@ NOFILE=20000
 SKIP_BUILD=0
 OUT=""
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "burst.sh: $*" >&2; exit 2; }
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -55,6 +59,8 @@ is_uint "$CONNS" && ((CONNS >= 1 && CONNS <= 18000)) || die "--conns must be 1..
 is_uint "$AFTER" && ((AFTER >= 1 && AFTER <= 600)) || die "--after must be 1..600 seconds"
 for v in $VARIANTS; do [[ " $ALL_VARIANTS " == *" $v "* ]] || die "--variants: unknown variant '$v'"; done
 for tool in dotnet python3 curl wrk; do command -v "$tool" >/dev/null 2>&1 || die "$tool is required"; done
+GCDUMP=${DOTNET_GCDUMP:-$(command -v dotnet-gcdump 2>/dev/null)}
+[[ -z $GCDUMP || -x $GCDUMP ]] || die "DOTNET_GCDUMP=$GCDUMP is not executable"
 ulimit -n "$NOFILE" 2>/dev/null || die "cannot raise ulimit -n to $NOFILE (hard limit $(ulimit -Hn))"
 
 variant_env() {   # variant_env NAME -> ENV array (runtime settings of the variant)
@@ -87,6 +93,7 @@ RESULTS=$OUT/results.jsonl
   echo "kernel=$(uname -sr)"
   echo "dotnet_runtimes=$(dotnet --list-runtimes 2>/dev/null | awk '{print $1 " " $2}' | paste -sd ',')"
   echo "conns=$CONNS after=$AFTER nofile=$NOFILE"
+  echo "gcdump=${GCDUMP:-none}"
   echo "inherited_env=$(env | grep -E '^(DOTNET_|COMPlus_)' | grep -vE '^DOTNET_(CLI_[A-Z_]*|NOLOGO|SKIP_FIRST_TIME_EXPERIENCE)=' | paste -sd ' ')"
 } > "$OUT/meta.env"
 
@@ -147,6 +154,16 @@ run_variant() {
   client_json=$(grep '^JSON ' "$OUT/logs/$variant.client.out" | tail -1 | cut -c6-)
   log "  $(tail -1 "$OUT/logs/$variant.client.err" 2>/dev/null)"
 
+  local gc_rss=null
+  if [[ -n $GCDUMP ]] && alive "$SPID"; then
+    if timeout -k 5 60 "$GCDUMP" collect -p "$SPID" -o "$OUT/logs/$variant.gcdump" > "$OUT/logs/$variant.gcdump.log" 2>&1; then
+      sleep 5
+      gc_rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$SPID/status" 2>/dev/null)
+      log "  VmRSS 5 s after a full GC (dotnet-gcdump): ${gc_rss:-?} KiB"
+    fi
+    [[ $gc_rss =~ ^[0-9]+$ ]] || gc_rss=null
+  fi
+
   rps=null
   if alive "$SPID"; then
     timeout -k 5 30 wrk -t1 -c64 -d5s "http://127.0.0.1:$port/" > "$OUT/logs/$variant.wrk.out" 2>&1
@@ -157,8 +174,8 @@ run_variant() {
     log "  the host died (log: $logf)"
   fi
   stop_pid "$SPID"; wait "$SPID" 2>/dev/null; SPID=""
-  printf '{"variant":"%s","env":"%s","wrk_rps":%s,"client":%s}\n' \
-    "$variant" "${ENV[*]:-}" "$rps" "${client_json:-null}" >> "$RESULTS"
+  printf '{"variant":"%s","env":"%s","wrk_rps":%s,"rss_after_full_gc_kib":%s,"client":%s}\n' \
+    "$variant" "${ENV[*]:-}" "$rps" "$gc_rss" "${client_json:-null}" >> "$RESULTS"
   sleep 2
 }
 

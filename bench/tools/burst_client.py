@@ -150,8 +150,8 @@ def report(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
     mib = lambda k: f"{k / 1024:.0f} MiB" if k else "—"
     print("| setting | environment | pre-burst RSS | peak RSS | RSS 10 s after | 30 s after | 60 s after | "
-          "60 s ÷ pre-burst | ≤ 1.5× after | wrk req/s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "60 s ÷ pre-burst | ≤ 1.5× after | after a full GC | wrk req/s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         c = r.get("client") or {}
         at = {s["t"]: s["rss_kib"] for s in c.get("samples", [])}
@@ -160,9 +160,11 @@ def report(path):
         ratio = f"{last / before:.2f}×" if last and before else "—"
         back = c.get("rss_back_within_target_s")
         rps = r.get("wrk_rps")
+        gc = r.get("rss_after_full_gc_kib")
+        gc_text = f"{mib(gc)} ({gc / before:.2f}×)" if gc and before else "—"
         print(f"| {r['variant']} | {r['env'] or '(none)'} | {mib(before)} | {mib(c.get('rss_peak_kib'))} | "
               f"{mib(at.get(10))} | {mib(at.get(30))} | {mib(last)} | {ratio} | "
-              f"{'never' if c and back is None else (f'{back} s' if back is not None else '—')} | "
+              f"{'never' if c and back is None else (f'{back} s' if back is not None else '—')} | {gc_text} | "
               f"{'—' if rps is None else f'{rps:,.0f}'} |")
     print()
     print("Connections established / still open when closed / failures: " + "; ".join(
