@@ -5,7 +5,7 @@ namespace AsgiBridge.Http1;
 
 /// <summary>
 /// Finds the next CRLF-terminated line in a sequence without reading past a limit, so a client can never make
-/// the server buffer more than the limit while it waits for the end of a line (shared/http1-rules.md).
+/// the server buffer more than the limit while it waits for the end of a line (docs/http1.md).
 /// </summary>
 internal static class LineReader
 {
@@ -123,7 +123,7 @@ internal static class LineReader
             ThrowHelper.ThrowBadRequest(RequestRejection.BareCarriageReturn);
         }
 
-        // RFC 9112 §2.2 lets a recipient accept a bare LF; we do not (shared/http1-rules.md: bare LF is 400).
+        // RFC 9112 §2.2 lets a recipient accept a bare LF; we do not (docs/http1.md: bare LF is 400).
         if (withCr.IsEmpty || withCr[^1] != HttpCharacters.CR)
         {
             ThrowHelper.ThrowBadRequest(RequestRejection.BareLineFeed);

@@ -1,6 +1,6 @@
 namespace AsgiBridge.Http1;
 
-/// <summary>The one table of rejection statuses and messages (shared/http1-rules.md is the policy).</summary>
+/// <summary>The one table of rejection statuses and messages (the policy is docs/http1.md).</summary>
 internal static class RequestRejections
 {
     private static readonly (int Status, string Message)[] s_table = Build();

@@ -2,7 +2,7 @@ using AsgiBridge.Http1;
 
 namespace AsgiBridge.Tests.Http1;
 
-/// <summary>shared/http1-rules.md, "Header fields".</summary>
+/// <summary>docs/http1.md, "Header fields".</summary>
 public sealed partial class RequestHeadParserTests
 {
     private static string WithField(string field) => "GET / HTTP/1.1\r\n" + Host + field + "\r\n\r\n";

@@ -2,7 +2,7 @@ using AsgiBridge.Http1;
 
 namespace AsgiBridge.Tests.Http1;
 
-/// <summary>shared/http1-rules.md, "Message framing" (RFC 9112 §6).</summary>
+/// <summary>docs/http1.md, "Message framing" (RFC 9112 §6).</summary>
 public sealed partial class RequestHeadParserTests
 {
     private static string Post(params string[] fields) => PostWithVersion("HTTP/1.1", fields);

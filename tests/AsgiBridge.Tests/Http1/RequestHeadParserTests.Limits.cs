@@ -2,7 +2,7 @@ using AsgiBridge.Http1;
 
 namespace AsgiBridge.Tests.Http1;
 
-/// <summary>The size and count limits, exactly at the boundary and one past it (defaults of shared/http1-rules.md).</summary>
+/// <summary>The size and count limits, exactly at the boundary and one past it (defaults of docs/http1.md).</summary>
 public sealed partial class RequestHeadParserTests
 {
     /// <summary>"GET /aaa… HTTP/1.1" with the request line (CRLF excluded) exactly <paramref name="length"/> bytes.</summary>

@@ -3,7 +3,7 @@ using AsgiBridge.Http1;
 namespace AsgiBridge.Tests.Http1;
 
 /// <summary>
-/// shared/http1-rules.md, table by table: "Line structure" and "Request line" here; header fields, framing and limits
+/// docs/http1.md, table by table: "Line structure" and "Request line" here; header fields, framing and limits
 /// in the partial files. Every case is parsed whole and one byte at a time (see <see cref="HeadAssert"/>).
 /// </summary>
 public sealed partial class RequestHeadParserTests

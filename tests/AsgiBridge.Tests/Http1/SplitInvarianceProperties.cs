@@ -4,7 +4,7 @@ using CsCheck;
 namespace AsgiBridge.Tests.Http1;
 
 /// <summary>
-/// "The status depends only on the bytes, never on how they were split across TCP segments" (shared/http1-rules.md).
+/// "The status depends only on the bytes, never on how they were split across TCP segments" (docs/http1.md).
 /// Streams are seed requests from the policy's tables, valid and invalid, with random mutations; each is parsed whole and
 /// then in random fragments, one byte at a time, and as a multi-segment sequence, and every outcome must equal the whole.
 /// </summary>
