@@ -36,7 +36,7 @@ internal readonly ref struct HeaderLines
         return field.NameLength == name.Length && _data.Slice(field.NameStart, name.Length).SequenceEqual(name);
     }
 
-    public int NameLength(int i) => _fields[i].NameLength;
+    public ReadOnlySpan<byte> Name(int i) => _data.Slice(_fields[i].NameStart, _fields[i].NameLength);
 
     public ReadOnlySpan<byte> Value(int i) => _data.Slice(_fields[i].ValueStart, _fields[i].ValueLength);
 
