@@ -38,23 +38,11 @@ internal readonly ref struct HeaderLines
 
     public ReadOnlySpan<byte> Name(int i) => _data.Slice(_fields[i].NameStart, _fields[i].NameLength);
 
+    /// <summary>Where line <paramref name="i"/>'s name is in <see cref="Data"/>.</summary>
+    public (int Start, int Length) NameRange(int i) => (_fields[i].NameStart, _fields[i].NameLength);
+
     public ReadOnlySpan<byte> Value(int i) => _data.Slice(_fields[i].ValueStart, _fields[i].ValueLength);
 
     /// <summary>Where line <paramref name="i"/>'s value starts in <see cref="Data"/>.</summary>
     public int ValueStart(int i) => _fields[i].ValueStart;
-
-    /// <summary>How many lines are named <paramref name="name"/>.</summary>
-    public int CountNamed(ReadOnlySpan<byte> name)
-    {
-        var count = 0;
-        for (var i = 0; i < _fields.Length; i++)
-        {
-            if (IsNamed(i, name))
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
 }

@@ -78,6 +78,8 @@ public sealed class XForwardedForTests
         Assert.Equal(Client("203.0.113.7"), Resolve("x-FORWARDED-for: 203.0.113.7").Client);
         Assert.Equal(ForwardedOutcome.Unchanged, Resolve("X_Forwarded_For: 203.0.113.7", "X-Forwarded_Proto: https", "Forwarded_: for=1.2.3.4"));
         Assert.Equal(ForwardedOutcome.Unchanged, Resolve("X-Forwarded-For-Extra: 203.0.113.7", "X-Forwarded: for=1.2.3.4"));
+        Assert.Equal(ForwardedOutcome.Unchanged, Resolve("X-Forwarded-For-And-A-Name-Of-41-Bytes-XY: 203.0.113.7", "Forwardedx: for=1.2.3.4"));
+        Assert.Equal(Client("203.0.113.7"), Resolve("X-Forwarded-For-And-A-Name-Of-41-Bytes-XY: 1.2.3.4", "Forwarded: for=203.0.113.7").Client);
     }
 
     [Fact]
