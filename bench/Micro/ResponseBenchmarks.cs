@@ -13,6 +13,8 @@ namespace AsgiBridge.Benchmarks;
 /// writes request bytes into the connection's input and reads every response byte back, so the numbers are per
 /// request (the pipelined benchmark divides by its 16 requests). Allocations are the server's and the app's
 /// (HelloApp allocates its two events per request); the client side uses synchronous pipe calls that allocate nothing.
+/// The connection's peer is the loopback, which <c>Asgi:ForwardedAllowIps</c> trusts by default, so these requests take
+/// the trusted-proxy path (a check for forwarding headers); the untrusted row is the same cycle from a peer that is not trusted.
 /// </summary>
 [MemoryDiagnoser]
 public class ResponseBenchmarks
@@ -24,6 +26,10 @@ public class ResponseBenchmarks
     private Task _processing = null!;
     private byte[] _pipelined = null!;
     private long _responseLength;
+
+    private InMemoryConnection _untrustedConnection = null!;
+    private Http1Connection _untrustedHttp = null!;
+    private Task _untrustedProcessing = null!;
 
     private InMemoryConnection _rawConnection = null!;
     private Task _rawProcessing = null!;
@@ -49,6 +55,15 @@ public class ResponseBenchmarks
 
         _responseLength = response.Length;
 
+        _untrustedConnection = new InMemoryConnection { RemoteEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("203.0.113.7"), 54321) };
+        _untrustedHttp = new Http1Connection(_untrustedConnection, HelloApp.App, settings, NullLogger.Instance);
+        _untrustedProcessing = _untrustedHttp.ProcessAsync();
+        Write(_untrustedConnection, SampleRequests.SimpleGet);
+        if (ReadAvailable(_untrustedConnection).Length != _responseLength)
+        {
+            throw new InvalidOperationException("The untrusted connection answered differently.");
+        }
+
         // The floor: the load benchmark's raw handler (find the blank line, copy a fixed response) on the same pipes.
         _rawConnection = new InMemoryConnection();
         _rawProcessing = new Bench.RefServers.RawHttpHandler().OnConnectedAsync(_rawConnection);
@@ -64,6 +79,12 @@ public class ResponseBenchmarks
         _connection.ClientOutput.Complete();
         _http.Dispose();
         _connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+        _untrustedConnection.ClientInput.Complete();
+        _untrustedProcessing.GetAwaiter().GetResult();
+        _untrustedConnection.ClientOutput.Complete();
+        _untrustedHttp.Dispose();
+        _untrustedConnection.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
         _rawConnection.ClientInput.Complete();
         _rawProcessing.GetAwaiter().GetResult();
@@ -83,6 +104,13 @@ public class ResponseBenchmarks
     {
         Write(_pipelined);
         return Drain(_responseLength * PipelineDepth);
+    }
+
+    [Benchmark(OperationsPerInvoke = PipelineDepth, Description = "hello, 16 pipelined, untrusted peer (per request)")]
+    public long PipelinedUntrusted()
+    {
+        Write(_untrustedConnection, _pipelined);
+        return Drain(_untrustedConnection, _responseLength * PipelineDepth);
     }
 
     [Benchmark(Description = "raw handler floor, keep-alive (1 request)")]

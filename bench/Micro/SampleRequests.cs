@@ -31,6 +31,14 @@ internal static class SampleRequests
         + "DNT: 1\r\n"u8
         + "\r\n"u8).ToArray();
 
+    /// <summary>A GET as nginx forwards it with the X-Forwarded-For / -Proto lines docs/configuration.md recommends.</summary>
+    public static readonly byte[] ForwardedGet =
+        ("GET / HTTP/1.1\r\n"u8
+        + "Host: example.com\r\n"u8
+        + "X-Forwarded-For: 203.0.113.7\r\n"u8
+        + "X-Forwarded-Proto: https\r\n"u8
+        + "\r\n"u8).ToArray();
+
     /// <summary>The head of a chunked upload.</summary>
     public static readonly byte[] ChunkedPostHead =
         ("POST /upload HTTP/1.1\r\n"u8

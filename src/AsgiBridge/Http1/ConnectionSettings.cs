@@ -13,6 +13,8 @@ internal sealed class ConnectionSettings
         ServerHeader = options.ServerHeader;
         DateHeader = options.DateHeader;
         RootPath = options.RootPath;
+        AllowList = Proxy.ForwardedAllowList.Parse(options.ForwardedAllowIps ?? "");
+        Forwarding = options.ProxyHeaders ? new Proxy.ForwardingPolicy(AllowList, options.ForwardedHost, options.ForwardedPrefix) : null;
         WsMaxSize = options.WsMaxSize;
         WsPingInterval = options.WsPingInterval;
         WsPingTimeout = options.WsPingTimeout;
@@ -51,6 +53,12 @@ internal sealed class ConnectionSettings
     public bool DateHeader { get; }
 
     public string RootPath { get; }
+
+    /// <summary><c>Asgi:ForwardedAllowIps</c>, parsed once (the validator has already rejected bad entries).</summary>
+    public Proxy.ForwardedAllowList AllowList { get; }
+
+    /// <summary>What forwarding headers from a trusted peer change; null when <c>Asgi:ProxyHeaders</c> is off.</summary>
+    public Proxy.ForwardingPolicy? Forwarding { get; }
 
     /// <summary>The longest a closing connection keeps reading (and discarding) input so its last response is not lost to a TCP reset.</summary>
     public static TimeSpan LingerTimeout { get; } = TimeSpan.FromSeconds(2);

@@ -14,7 +14,8 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         var scope = BuildScope();
         scope.Type = "websocket";
         scope.DeclaresPathSend = false;
-        scope.Scheme = _scheme == "https" ? "wss" : "ws";
+        // The http scheme (the connection's, or a trusted proxy's X-Forwarded-Proto / proto=) in its WebSocket form.
+        scope.Scheme = scope.Scheme == "https" ? "wss" : "ws";
         StartRequest();
         _telemetry.StartWebSocket(scope, _head);
         _keepAlive = false;

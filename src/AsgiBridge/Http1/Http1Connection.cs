@@ -29,6 +29,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
     private readonly string _scheme;
     private readonly AsgiEndpoint? _client;
     private readonly AsgiEndpoint? _server;
+    private readonly Proxy.ForwardingPolicy? _forwarding;
 
     private volatile bool _peerClosed;
     private volatile bool _closeRequested;
@@ -49,6 +50,10 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         _scheme = context.Features.Get<ITlsHandshakeFeature>() is null ? "http" : "https";
         (_client, _server) = ConnectionEndpoints.Describe(context);
         _telemetry = new RequestTelemetry(settings.State.Telemetry);
+
+        // Trust is a property of the peer, so it is decided once per connection: requests from an untrusted peer
+        // never look at forwarding headers.
+        _forwarding = settings.Forwarding is { } forwarding && forwarding.AllowList.IsTrusted(context.RemoteEndPoint) ? forwarding : null;
 
         _peerClosedRegistration = context.ConnectionClosed.Register(static state => ((Http1Connection)state!).OnPeerClosed(), this);
         if (context.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)

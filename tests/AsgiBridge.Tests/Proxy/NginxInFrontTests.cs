@@ -53,6 +53,8 @@ public sealed class NginxInFrontTests : IAsyncLifetime
                   proxy_set_header Host $host;
                   proxy_set_header Upgrade $http_upgrade;
                   proxy_set_header Connection $connection_upgrade;
+                  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                  proxy_set_header X-Forwarded-Proto $scheme;
                   proxy_buffering off;
                   proxy_request_buffering off;
                 }
@@ -126,6 +128,32 @@ public sealed class NginxInFrontTests : IAsyncLifetime
         var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
         Assert.Equal("through nginx", Encoding.UTF8.GetString(buffer, 0, result.Count));
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+
+    [SkippableFact]
+    public async Task The_client_nginx_names_in_X_Forwarded_For_is_the_scope_client()
+    {
+        Skip.If(_server is null, $"nginx is not installed at {NginxPath}.");
+
+        // The client connects from 127.0.0.2: nginx (127.0.0.1, trusted by default) names it, after the entry the
+        // client made up itself, which the right-to-left walk never reaches.
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{_port}/") };
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", "6.6.6.6");
+        using var json = JsonDocument.Parse(await client.GetStringAsync("/echo"));
+        var scope = json.RootElement;
+        Assert.Equal("127.0.0.2", scope.GetProperty("client")[0].GetString());
+        Assert.Equal(0, scope.GetProperty("client")[1].GetInt32());
+        Assert.Equal("http", scope.GetProperty("scheme").GetString());
     }
 
     private static int FreePort()
