@@ -50,8 +50,10 @@ internal sealed class ConnectionCeiling : IDisposable
     /// <summary>Counts a new connection in, or refuses it (false) when the limit is reached.</summary>
     public bool TryOpen()
     {
-        if (Interlocked.Increment(ref _open) <= _limit)
+        var open = Interlocked.Increment(ref _open);
+        if (open <= _limit)
         {
+            Trim.Opened(open);
             return true;
         }
 
@@ -75,7 +77,10 @@ internal sealed class ConnectionCeiling : IDisposable
     }
 
     /// <summary>A counted connection ended.</summary>
-    public void Close() => Interlocked.Decrement(ref _open);
+    public void Close() => Trim.Closed(Interlocked.Decrement(ref _open));
+
+    /// <summary>The collection after a burst of connections.</summary>
+    public BurstTrim Trim { get; } = new();
 
     public void Dispose() => _refused.Dispose();
 }
