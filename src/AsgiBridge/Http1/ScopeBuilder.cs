@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AsgiBridge.Proxy;
 
 namespace AsgiBridge.Http1;
@@ -17,7 +18,9 @@ internal static class ScopeBuilder
 
     public static AsgiScope Build(RequestHead head, in ConnectionFacts facts, IDictionary<string, object?> stateSource)
     {
-        if (facts.Forwarding is { } forwarding && TryBuildForwarded(head, facts, stateSource, forwarding) is { } forwardedScope)
+        if (facts.Forwarding is { } forwarding
+            && ForwardedHeaders.MayBePresent(head.Arena.Span, CollectionsMarshal.AsSpan(head.Fields))
+            && TryBuildForwarded(head, facts, stateSource, forwarding) is { } forwardedScope)
         {
             return forwardedScope;
         }

@@ -48,7 +48,7 @@ internal static class ForwardedHeaders
     public static bool TryResolve(HeaderLines lines, ForwardingPolicy policy, out ForwardedResult result)
     {
         result = default;
-        var present = FindNames(lines);
+        var present = MatchNames(lines);
         if (present == 0)
         {
             return false;
@@ -70,31 +70,29 @@ internal static class ForwardedHeaders
     }
 
     /// <summary>
-    /// Which forwarding headers the request has. Every trusted request comes through here, most with none of them,
-    /// so a first pass rules names out as cheaply as it can: by length (one bit test), then by the first eight
-    /// bytes; names are compared whole only when one could be a forwarding header.
+    /// Whether the request may have a forwarding header: false for most, and every request from a trusted peer asks,
+    /// so names are ruled out as cheaply as possible (by length, one bit test, then by their first eight bytes), and
+    /// without the frame <see cref="TryResolve"/> needs. True means <see cref="TryResolve"/> should look.
     /// </summary>
-    private static int FindNames(HeaderLines lines)
+    public static bool MayBePresent(ReadOnlySpan<byte> data, ReadOnlySpan<RequestHead.Field> fields)
     {
-        var data = lines.Data;
-        for (var i = 0; i < lines.Count; i++)
+        foreach (var field in fields)
         {
-            var (start, length) = lines.NameRange(i);
-
             // The shift count is taken modulo 32: a longer name may pass this test, and the next one rules it out.
-            if (((NameLengths >> length) & 1) != 0)
+            if (((NameLengths >> field.NameLength) & 1) != 0)
             {
-                var first8 = BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(start, length));
+                var first8 = BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(field.NameStart, field.NameLength));
                 if (first8 == XForwardedStart || first8 == ForwardedStart)
                 {
-                    return MatchNames(lines);
+                    return true;
                 }
             }
         }
 
-        return 0;
+        return false;
     }
 
+    /// <summary>Which forwarding headers the request has, by their exact names.</summary>
     private static int MatchNames(HeaderLines lines)
     {
         var present = 0;

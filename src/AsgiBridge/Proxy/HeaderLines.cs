@@ -38,9 +38,6 @@ internal readonly ref struct HeaderLines
 
     public ReadOnlySpan<byte> Name(int i) => _data.Slice(_fields[i].NameStart, _fields[i].NameLength);
 
-    /// <summary>Where line <paramref name="i"/>'s name is in <see cref="Data"/>.</summary>
-    public (int Start, int Length) NameRange(int i) => (_fields[i].NameStart, _fields[i].NameLength);
-
     public ReadOnlySpan<byte> Value(int i) => _data.Slice(_fields[i].ValueStart, _fields[i].ValueLength);
 
     /// <summary>Where line <paramref name="i"/>'s value starts in <see cref="Data"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using AsgiBridge.Http1;
 using AsgiBridge.Proxy;
@@ -24,7 +25,11 @@ internal static class ForwardedHarness
     {
         using var head = Parse(lines);
         var policy = new ForwardingPolicy(ForwardedAllowList.Parse(allowList), host, prefix);
-        if (!ForwardedHeaders.TryResolve(new HeaderLines(head), policy, out var result))
+        var changed = ForwardedHeaders.TryResolve(new HeaderLines(head), policy, out var result);
+
+        // The scope builder asks MayBePresent first: it must never rule out a request with something to change.
+        Assert.True(!changed || ForwardedHeaders.MayBePresent(head.Arena.Span, CollectionsMarshal.AsSpan(head.Fields)));
+        if (!changed)
         {
             return ForwardedOutcome.Unchanged;
         }
