@@ -10,7 +10,7 @@ using AsgiBridge.Tests.Infrastructure;
 namespace AsgiBridge.Tests.Proxy;
 
 /// <summary>
-/// A real nginx (Debian package) in front of the host, configured as docs/configuration.md recommends: HTTP/1.1
+/// A real nginx (Debian package) in front of the host, configured close to what docs/deploy.md recommends: HTTP/1.1
 /// keep-alive upstream, WebSocket upgrade headers passed, buffering off. Skipped, with the reason, without nginx.
 /// </summary>
 public sealed class NginxInFrontTests : IAsyncLifetime
