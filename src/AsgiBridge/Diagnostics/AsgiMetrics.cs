@@ -35,6 +35,7 @@ internal sealed class AsgiMetrics
         OpenConnections = meter.CreateUpDownCounter<long>("asgibridge.connections.open", "{connection}", "Number of connections the ASGI handler is serving.");
         ActiveWebSockets = meter.CreateUpDownCounter<long>("asgibridge.websocket.sessions.active", "{session}", "Number of accepted WebSocket sessions still open.");
         ClosedWebSockets = meter.CreateCounter<long>("asgibridge.websocket.sessions.closed", "{session}", "Number of accepted WebSocket sessions that ended, by close code.");
+        RejectedConnections = meter.CreateCounter<long>("asgibridge.connections.rejected", "{connection}", "Number of connections closed before any request was read from them, by reason (error.type: connection_limit, proxy_protocol).");
         RejectedRequests = meter.CreateCounter<long>("asgibridge.requests.rejected", "{request}", "Number of requests refused before or while they reached the application, by reason.");
         if (lifespan is not null)
         {
@@ -56,6 +57,17 @@ internal sealed class AsgiMetrics
     public Counter<long> ClosedWebSockets { get; }
 
     public Counter<long> RejectedRequests { get; }
+
+    public Counter<long> RejectedConnections { get; }
+
+    /// <summary>Counts a connection refused before any request was read from it; <paramref name="reason"/> is its <c>error.type</c>.</summary>
+    public void RejectConnection(string reason)
+    {
+        if (RejectedConnections.Enabled)
+        {
+            RejectedConnections.Add(1, new KeyValuePair<string, object?>("error.type", reason));
+        }
+    }
 
     /// <summary>Tag of <c>asgibridge.websocket.sessions.closed</c>: the close code the session ended with.</summary>
     public const string CloseCodeTag = "asgibridge.websocket.close_code";

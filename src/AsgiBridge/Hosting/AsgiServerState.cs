@@ -18,7 +18,6 @@ internal sealed class AsgiServerState : IDisposable
     private readonly bool _counting;
     private int _inFlight;
     private long _started;
-    private long _proxyProtocolRejections;
 
     public AsgiServerState(IOptions<AsgiServerOptions> options, IHostApplicationLifetime? lifetime = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
@@ -33,7 +32,7 @@ internal sealed class AsgiServerState : IDisposable
         _counting = value.LimitConcurrency is not null || value.LimitMaxRequests is not null;
         _lifetime = lifetime;
         _logger = loggerFactory?.CreateLogger("AsgiBridge.Limits");
-        Connections = new ConnectionCeiling(value.LimitConnections, _logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, DescriptorLimit.ReadSoftLimit(), DescriptorLimit.CountOpen() ?? 0);
+        Connections = new ConnectionCeiling(value.LimitConnections, Telemetry.Metrics, _logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, DescriptorLimit.ReadSoftLimit(), DescriptorLimit.CountOpen() ?? 0);
     }
 
     /// <summary><c>Asgi:LimitConnections</c>: the open connections of this host.</summary>
@@ -95,12 +94,6 @@ internal sealed class AsgiServerState : IDisposable
 
         return Admission.Admitted;
     }
-
-    /// <summary>How many connections were closed because of their PROXY protocol header (or its absence).</summary>
-    public long ProxyProtocolRejections => Interlocked.Read(ref _proxyProtocolRejections);
-
-    /// <summary>Counts a connection closed by the PROXY protocol reader.</summary>
-    public void CountProxyProtocolRejection() => Interlocked.Increment(ref _proxyProtocolRejections);
 
     /// <summary>Ends an admitted request or session.</summary>
     public void Exit()

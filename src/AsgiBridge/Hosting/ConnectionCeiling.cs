@@ -12,11 +12,13 @@ internal sealed class ConnectionCeiling : IDisposable
 {
     private volatile int _limit;
     private readonly ILogger _logger;
+    private readonly Diagnostics.AsgiMetrics _metrics;
     private readonly RateLimitedCount _refused;
     private int _open;
 
-    public ConnectionCeiling(int? configured, ILogger logger, long? descriptorLimit, int descriptorsInUse)
+    public ConnectionCeiling(int? configured, Diagnostics.AsgiMetrics metrics, ILogger logger, long? descriptorLimit, int descriptorsInUse)
     {
+        _metrics = metrics;
         _logger = logger;
         _refused = new RateLimitedCount(TimeSpan.FromSeconds(10), count => Diagnostics.Log.ConnectionLimitReached(_logger, _limit, count));
         _limit = int.MaxValue;
@@ -38,14 +40,8 @@ internal sealed class ConnectionCeiling : IDisposable
         }
     }
 
-    /// <summary>The limit in force; null when connections are not limited.</summary>
-    public int? Limit => _limit == int.MaxValue ? null : _limit;
-
     /// <summary>Connections open now.</summary>
     public int Open => Volatile.Read(ref _open);
-
-    /// <summary>Connections refused since the host started.</summary>
-    public long Refused => _refused.Total;
 
     /// <summary>Counts a new connection in, or refuses it (false) when the limit is reached.</summary>
     public bool TryOpen()
@@ -59,6 +55,7 @@ internal sealed class ConnectionCeiling : IDisposable
 
         Interlocked.Decrement(ref _open);
         _refused.Add();
+        _metrics.RejectConnection("connection_limit");
         return false;
     }
 

@@ -11,7 +11,6 @@ internal sealed class RateLimitedCount : IDisposable
     private readonly Action<long> _report;
     private readonly Timer _timer;
     private long _pending;
-    private long _total;
     private long _nextReport;
     private int _timerArmed;
 
@@ -22,13 +21,9 @@ internal sealed class RateLimitedCount : IDisposable
         _timer = new Timer(static state => ((RateLimitedCount)state!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
-    /// <summary>Total events counted so far.</summary>
-    public long Total => Volatile.Read(ref _total);
-
     /// <summary>Counts one event; reports now if no report was made within the interval, else later.</summary>
     public void Add()
     {
-        Interlocked.Increment(ref _total);
         Interlocked.Increment(ref _pending);
         var now = Environment.TickCount64;
         var next = Volatile.Read(ref _nextReport);

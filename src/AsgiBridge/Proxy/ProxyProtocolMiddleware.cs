@@ -50,7 +50,7 @@ internal sealed class ProxyProtocolMiddleware
         // Returning closes the connection: nothing is written, and nothing reaches the application.
         if (rejection != ProxyProtocolRejection.Abandoned)
         {
-            _state.CountProxyProtocolRejection();
+            _state.Telemetry.Metrics.RejectConnection("proxy_protocol");
             Log.ProxyProtocolRejected(_logger, connection.ConnectionId, connection.RemoteEndPoint, ProxyProtocolRejections.Message(rejection));
         }
     }

@@ -9,6 +9,7 @@ public sealed class ConnectionLimitTests
     public async Task A_connection_past_the_limit_is_closed_at_once_and_the_open_ones_keep_working()
     {
         await using var server = await TestServer.StartAsync(HelloApp.App, o => o.LimitConnections = 3);
+        using var measurements = new AsgiBridge.Tests.Diagnostics.HostMeasurements(server.Services);
         var open = new List<RawClient>();
         try
         {
@@ -25,6 +26,8 @@ public sealed class ConnectionLimitTests
             Assert.Equal("closed", await ConnectAndReadEndAsync(server));
 
             Assert.Contains(server.Logs.Entries, e => e.Message.Contains("Asgi:LimitConnections (3) reached", StringComparison.Ordinal));
+            var rejected = Assert.Single(measurements.Of("asgibridge.connections.rejected"));
+            Assert.Equal("connection_limit", rejected.Tags["error.type"]);
             await open[0].SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal(200, (await open[0].ReadResponseAsync()).Status);
 

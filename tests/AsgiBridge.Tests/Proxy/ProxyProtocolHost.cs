@@ -22,10 +22,13 @@ internal sealed class ProxyProtocolHost : IAsyncDisposable
     private readonly WebApplication _host;
     private int _appCalls;
 
+    private readonly AsgiBridge.Tests.Diagnostics.HostMeasurements _measurements;
+
     private ProxyProtocolHost(WebApplication host, string unixPath)
     {
         _host = host;
         UnixPath = unixPath;
+        _measurements = new AsgiBridge.Tests.Diagnostics.HostMeasurements(host.Services);
     }
 
     public IPEndPoint Tcp { get; private set; } = null!;
@@ -38,7 +41,8 @@ internal sealed class ProxyProtocolHost : IAsyncDisposable
 
     public int AppCalls => Volatile.Read(ref _appCalls);
 
-    public long Rejections => _host.Services.GetRequiredService<AsgiServerState>().ProxyProtocolRejections;
+    /// <summary>Connections the PROXY protocol reader refused, as the meter's <c>asgibridge.connections.rejected</c> counted them.</summary>
+    public long Rejections => (long)_measurements.Of("asgibridge.connections.rejected").Where(m => Equals(m.Tags["error.type"], "proxy_protocol")).Sum(m => m.Value);
 
     public static async Task<ProxyProtocolHost> StartAsync(Action<AsgiServerOptions>? configure = null, Action<ListenOptions>? tcp = null, Action<ListenOptions>? unix = null)
     {
@@ -97,6 +101,7 @@ internal sealed class ProxyProtocolHost : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _host.StopAsync(timeout.Token);
         await _host.DisposeAsync();
+        _measurements.Dispose();
         File.Delete(UnixPath);
     }
 }
