@@ -86,4 +86,7 @@ internal static partial class Log
 
     [LoggerMessage(27, LogLevel.Warning, "Out of file descriptors: Asgi:LimitConnections lowered to {Limit} for the rest of the process (the connections open when it happened, minus a reserve for the runtime).")]
     public static partial void ConnectionLimitLowered(ILogger logger, int limit);
+
+    [LoggerMessage(28, LogLevel.Warning, "The whole server is the ASGI application (IWebHostBuilder.UseAsgi): the {Count} endpoint(s) the ASP.NET Core application maps ({Endpoints}) will never be reached. To serve the ASGI application beside them, register it with builder.Services.AddAsgi() and app.MapAsgi(\"/prefix\", asgiApp) instead (docs/aspnetcore.md).")]
+    public static partial void EndpointsUnreachable(ILogger logger, int count, string endpoints);
 }

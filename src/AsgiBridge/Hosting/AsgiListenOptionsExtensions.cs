@@ -28,6 +28,13 @@ public static class AsgiListenOptionsExtensions
         var settings = s_endpoints.GetOrCreateValue(listenOptions);
         settings.Placed = true;
         listenOptions.Protocols = HttpProtocols.Http1;
+        if (app is not null && listenOptions.ApplicationServices is { } services)
+        {
+            // Registered now, while Kestrel is being configured (before the host's StartingAsync): the lifespan of
+            // this instance then runs with the others, before the endpoint listens.
+            AsgiAppRegistry.For(services).GetOrAdd(app);
+        }
+
         listenOptions.Use(next =>
         {
             // The PROXY protocol reader sits in the endpoint defaults, outside TLS: without them it would be missing.
@@ -83,12 +90,14 @@ public static class AsgiListenOptionsExtensions
     {
         var resolved = app ?? services.GetService<AsgiApplication>()?.App
             ?? throw new InvalidOperationException("No ASGI application: pass one to ListenOptions.UseAsgi(app) or register it with IWebHostBuilder.UseAsgi(app).");
-        var options = services.GetRequiredService<IOptions<AsgiServerOptions>>();
+        var registry = AsgiAppRegistry.For(services);
+        var instance = registry.GetOrAdd(resolved);
         return new AsgiConnectionHandler(
             resolved,
-            options.Value,
-            services.GetService<AsgiServerState>() ?? new AsgiServerState(options),
-            services.GetRequiredService<ILoggerFactory>());
+            registry.Options,
+            instance.State,
+            services.GetRequiredService<ILoggerFactory>(),
+            instance.Ready);
     }
 
     /// <summary>The endpoint's own PROXY protocol setting, else the host's.</summary>
@@ -110,13 +119,13 @@ public static class AsgiListenOptionsExtensions
         }
 
         var services = listenOptions.ApplicationServices;
-        var options = services.GetRequiredService<IOptions<AsgiServerOptions>>();
+        var registry = AsgiAppRegistry.For(services);
         var reader = new ProxyProtocolMiddleware(
             next,
             protocol,
-            ForwardedAllowList.Parse(options.Value.ForwardedAllowIps ?? ""),
-            options.Value.TimeoutRequestHeaders,
-            services.GetService<AsgiServerState>() ?? new AsgiServerState(options),
+            ForwardedAllowList.Parse(registry.Options.ForwardedAllowIps ?? ""),
+            registry.Options.TimeoutRequestHeaders,
+            registry.HostState,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("AsgiBridge.ProxyProtocol"));
         return reader.OnConnectionAsync;
     }

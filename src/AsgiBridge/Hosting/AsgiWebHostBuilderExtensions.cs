@@ -32,8 +32,11 @@ public static class AsgiWebHostBuilderExtensions
     }
 
     /// <summary>
-    /// Registers AsgiBridge's services and Kestrel wiring; the same as <see cref="UseAsgi"/> for code that only
-    /// has the service collection.
+    /// Makes the whole server <paramref name="app"/>, like <see cref="UseAsgi"/>, for code that only has the service
+    /// collection: registers AsgiBridge's services (<see cref="AddAsgi(IServiceCollection, Action{AsgiServerOptions})"/>)
+    /// and puts its HTTP/1.1 handler on every Kestrel endpoint. Under a server other than Kestrel (ASP.NET Core's
+    /// <c>TestServer</c>), the application pipeline answers every request from <paramref name="app"/> too. Endpoints
+    /// the ASP.NET Core application maps are never reached; a warning says so at start-up.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="app">The ASGI application.</param>
@@ -43,25 +46,52 @@ public static class AsgiWebHostBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(app);
+        services.AddAsgi(configure);
         services.AddSingleton(new AsgiApplication(app));
-        services.AddSingleton<AsgiServerState>();
         // Kestrel's socket transport with an accept loop that survives descriptor exhaustion (registered last, so
         // Kestrel picks it for TCP and unix-socket endpoints; a transport registered after it still wins).
         services.AddSingleton<IConnectionListenerFactory, Transport.AsgiSocketTransportFactory>();
-        services.AddHostedService<Lifespan.LifespanRunner>();
-        var options = services.AddOptions<AsgiServerOptions>()
-            .Configure<IConfiguration>((o, configuration) => AsgiOptionsBinder.Bind(configuration.GetSection(AsgiServerOptions.SectionName), o));
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AsgiServerOptions>, AsgiServerOptionsValidator>();
         // First of all Kestrel configuration: Listen() applies endpoint defaults when it is called.
         services.AddSingleton<AsgiKestrelSetup>();
         services.Insert(0, ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>>(sp => sp.GetRequiredService<AsgiKestrelSetup>()));
         services.AddSingleton<IPostConfigureOptions<KestrelServerOptions>>(sp => sp.GetRequiredService<AsgiKestrelSetup>());
+        // Requests that reach the ASP.NET Core pipeline (TestServer, or an endpoint Kestrel serves itself) go to the
+        // app as well, ahead of anything the application maps; mapped endpoints are reported at start-up.
+        services.AddSingleton<IStartupFilter>(new AsgiTakeoverStartupFilter(app));
+        services.AddHostedService<AsgiTakeoverWarning>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers AsgiBridge's services without taking over the server: the <c>Asgi</c> settings (bound from the
+    /// configuration section and validated at start-up) and the lifespan of every ASGI application the host serves,
+    /// run once per application instance before the server starts and after it stops. Call it for
+    /// <see cref="AsgiEndpointRouteBuilderExtensions.MapAsgi"/>, <see cref="AsgiApplicationBuilderExtensions.UseAsgi"/>
+    /// or <see cref="AsgiListenOptionsExtensions.UseAsgi"/>; without it those still work, but an application's
+    /// lifespan starts when it is mapped and a failed startup answers its requests 500 instead of stopping the host.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Optional code configuration, applied after the configuration section.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddAsgi(this IServiceCollection services, Action<AsgiServerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (!services.Any(d => d.ServiceType == typeof(AsgiAppRegistry)))
+        {
+            services.AddSingleton<AsgiServerState>();
+            services.AddSingleton<AsgiAppRegistry>();
+            services.AddHostedService<Lifespan.AsgiLifespanService>();
+            services.AddOptions<AsgiServerOptions>()
+                .Configure<IConfiguration>((o, configuration) => AsgiOptionsBinder.Bind(configuration.GetSection(AsgiServerOptions.SectionName), o))
+                .ValidateOnStart();
+            services.AddSingleton<IValidateOptions<AsgiServerOptions>, AsgiServerOptionsValidator>();
+        }
+
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
         return services;
     }
 }

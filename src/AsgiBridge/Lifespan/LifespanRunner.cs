@@ -2,19 +2,17 @@ using System.Threading.Channels;
 using AsgiBridge.Diagnostics;
 using AsgiBridge.Hosting;
 using AsgiBridge.Infrastructure;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AsgiBridge.Lifespan;
 
 /// <summary>
-/// Runs the application's lifespan scope (ASGI lifespan protocol). Startup runs in <c>StartingAsync</c>, before
-/// any hosted service starts, so no endpoint accepts traffic until the app is ready; shutdown runs in
-/// <c>StoppedAsync</c>, after Kestrel has drained its connections. A failed or timed-out startup throws, which
-/// stops the host.
+/// Runs one application instance's lifespan scope (ASGI lifespan protocol). <see cref="AsgiLifespanService"/> calls
+/// startup in the host's <c>StartingAsync</c>, before any hosted service starts, so no endpoint accepts traffic until
+/// the app is ready, and shutdown in <c>StoppedAsync</c>, after the server has drained its connections. A failed or
+/// timed-out startup throws, which stops the host.
 /// </summary>
-internal sealed class LifespanRunner : IHostedLifecycleService
+internal sealed class LifespanRunner
 {
     private readonly AsgiApp _app;
     private readonly AsgiServerOptions _options;
@@ -27,15 +25,15 @@ internal sealed class LifespanRunner : IHostedLifecycleService
     private bool _supported;
     private volatile bool _shutdownSent;
 
-    public LifespanRunner(AsgiApplication application, IOptions<AsgiServerOptions> options, AsgiServerState state, ILoggerFactory loggerFactory)
+    public LifespanRunner(AsgiApp app, AsgiServerOptions options, AsgiServerState state, ILogger logger)
     {
-        _app = application.App;
-        _options = options.Value;
+        _app = app;
+        _options = options;
         _state = state;
-        _logger = loggerFactory.CreateLogger("AsgiBridge.Lifespan");
+        _logger = logger;
     }
 
-    public async Task StartingAsync(CancellationToken cancellationToken)
+    public async Task StartupAsync(CancellationToken cancellationToken)
     {
         if (_options.Lifespan == AsgiLifespanMode.Off)
         {
@@ -92,7 +90,7 @@ internal sealed class LifespanRunner : IHostedLifecycleService
         throw new TimeoutException($"ASGI lifespan startup did not complete within {_options.TimeoutLifespan} (Asgi:TimeoutLifespan).");
     }
 
-    public async Task StoppedAsync(CancellationToken cancellationToken)
+    public async Task ShutdownAsync(CancellationToken cancellationToken)
     {
         if (!_supported || _appTask is null)
         {
@@ -165,12 +163,4 @@ internal sealed class LifespanRunner : IHostedLifecycleService
 
         return default;
     }
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Text;
+using AsgiBridge.Http1;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace AsgiBridge.HttpContextBackend;
+
+/// <summary>
+/// The ASGI scope of a request that ASP.NET Core has parsed (docs/aspnetcore.md). What the rest of the pipeline has
+/// decided is kept: <c>scheme</c> and <c>client</c> are the request's after <c>UseForwardedHeaders</c>, <c>root_path</c>
+/// is the request's path base plus the prefix the endpoint matched, and <c>path</c> includes <c>root_path</c> (ASGI
+/// spec, "root_path"). Header names are lower-cased, each value of a repeated header is a field of its own, and the
+/// HTTP/2 and HTTP/3 pseudo-headers are not headers (<c>:authority</c> is the <c>host</c> header, RFC 9113 §8.3.1).
+/// </summary>
+internal static class HttpContextScope
+{
+    public static AsgiScope Build(HttpContext context, string type, string rootPathSetting, int matchedPrefixLength, IDictionary<string, object?> stateSource)
+    {
+        var request = context.Request;
+        var (rawPath, query) = Target(context);
+        var pathBase = request.PathBase.Value ?? "";
+        var path = PathDecoder.Decode(rawPath);
+        if (pathBase.Length > 0 && !path.StartsWith(pathBase, StringComparison.OrdinalIgnoreCase))
+        {
+            // A path base the request target does not carry (X-Forwarded-Prefix through UseForwardedHeaders, a proxy
+            // that stripped it): ASGI's path still includes root_path.
+            rawPath = Encoding.UTF8.GetBytes(request.PathBase.ToUriComponent() + Encoding.Latin1.GetString(rawPath));
+            path = pathBase + path;
+        }
+
+        var requestPath = request.Path.Value ?? "";
+        var matched = matchedPrefixLength <= requestPath.Length ? requestPath[..matchedPrefixLength] : requestPath;
+        var secure = request.IsHttps;
+        var scheme = type == "websocket" ? (secure ? "wss" : "ws") : request.Scheme;
+        var scope = new AsgiScope(
+            type,
+            HttpVersionOf(request.Protocol),
+            request.Method,
+            scheme,
+            path,
+            rawPath,
+            query,
+            rootPathSetting + pathBase + matched,
+            Endpoint(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
+            Endpoint(context.Connection.LocalIpAddress, context.Connection.LocalPort))
+        {
+            Headers = Headers(request),
+        };
+        if (type == "http")
+        {
+            scope.DeclaresPathSend = true;
+        }
+
+        scope.SetStateSource(stateSource);
+        return scope;
+    }
+
+    /// <summary><c>"1.0"</c>, <c>"1.1"</c>, <c>"2"</c> or <c>"3"</c> (ASGI's spelling of the protocol).</summary>
+    public static string HttpVersionOf(string protocol) =>
+        HttpProtocol.IsHttp11(protocol) ? "1.1"
+        : HttpProtocol.IsHttp2(protocol) ? "2"
+        : HttpProtocol.IsHttp3(protocol) ? "3"
+        : HttpProtocol.IsHttp10(protocol) ? "1.0"
+        : protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol[5..] : protocol;
+
+    /// <summary>
+    /// The path bytes and query bytes of the request target as received (<see cref="IHttpRequestFeature.RawTarget"/>),
+    /// or, for a target that is not origin-form (<c>*</c>, absolute-form), rebuilt from the request's path and query.
+    /// </summary>
+    private static (byte[] RawPath, byte[] Query) Target(HttpContext context)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (!string.IsNullOrEmpty(rawTarget) && rawTarget[0] == '/')
+        {
+            var question = rawTarget.IndexOf('?', StringComparison.Ordinal);
+            var pathPart = question < 0 ? rawTarget : rawTarget[..question];
+            var queryPart = question < 0 ? "" : rawTarget[(question + 1)..];
+            var hash = queryPart.IndexOf('#', StringComparison.Ordinal);
+            return (Encoding.Latin1.GetBytes(pathPart), Encoding.Latin1.GetBytes(hash < 0 ? queryPart : queryPart[..hash]));
+        }
+
+        var request = context.Request;
+        var rebuilt = (request.PathBase + request.Path).ToUriComponent();
+        var query = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+        return (Encoding.UTF8.GetBytes(rebuilt.Length == 0 ? "/" : rebuilt), Encoding.UTF8.GetBytes(query));
+    }
+
+    private static AsgiHeader[] Headers(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var list = new List<AsgiHeader>(headers.Count + 1);
+        var hasHost = false;
+        foreach (var (name, values) in headers)
+        {
+            if (name.Length == 0 || name[0] == ':')
+            {
+                continue;
+            }
+
+            var lower = Encoding.Latin1.GetBytes(name.ToLowerInvariant());
+            hasHost |= lower.AsSpan().SequenceEqual("host"u8);
+            foreach (var value in (StringValues)values)
+            {
+                list.Add(new AsgiHeader(lower, Encoding.Latin1.GetBytes(value ?? "")));
+            }
+        }
+
+        if (!hasHost && request.Host.HasValue)
+        {
+            list.Add(new AsgiHeader("host"u8.ToArray(), Encoding.Latin1.GetBytes(request.Host.Value)));
+        }
+
+        return [.. list];
+    }
+
+    private static AsgiEndpoint? Endpoint(IPAddress? address, int port)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        return new AsgiEndpoint(address.ToString(), port);
+    }
+}
