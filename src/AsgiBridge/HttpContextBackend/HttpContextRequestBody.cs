@@ -24,10 +24,9 @@ internal sealed class HttpContextRequestBody
     {
         _context = context;
         _canHaveBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
-        IsComplete = !_canHaveBody;
     }
 
-    /// <summary>Whether the whole body has been delivered.</summary>
+    /// <summary>Whether the whole body has been delivered (a request without one: after its one empty <c>http.request</c>).</summary>
     public bool IsComplete { get; private set; }
 
     /// <summary>The status of a bad body (<see cref="BadHttpRequestException.StatusCode"/>), 0 when none.</summary>
