@@ -198,7 +198,7 @@ internal sealed partial class Http1Connection
     }
 
     private AsgiScope BuildScope() =>
-        ScopeBuilder.Build(_head, new ScopeBuilder.ConnectionFacts(_scheme, _settings.RootPath, _client, _server, _forwarding), _settings.State.StateSource);
+        ScopeBuilder.Build(_head, new ScopeBuilder.ConnectionFacts(_scheme, _settings.RootPath, _client, _server, _forwarding, _declared), _settings.State.StateSource);
 
     private void StartRequest()
     {

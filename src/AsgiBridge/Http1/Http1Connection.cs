@@ -33,6 +33,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
     private readonly AsgiEndpoint? _client;
     private readonly AsgiEndpoint? _server;
     private readonly Proxy.ForwardingPolicy? _forwarding;
+    private readonly Extensions.ScopeExtensions _declared;
 
     private volatile bool _peerClosed;
     private volatile bool _closeRequested;
@@ -52,6 +53,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         _receive = _cycle.ReceiveAsync;
         _send = _cycle.SendAsync;
         _scheme = context.Features.Get<ITlsHandshakeFeature>() is null ? "http" : "https";
+        _declared = Extensions.ScopeExtensions.ForHttp(Extensions.TlsExtension.From(context.Features));
         (_client, _server) = ConnectionEndpoints.Describe(context);
         _telemetry = new RequestTelemetry(settings.State.Telemetry);
 
