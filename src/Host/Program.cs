@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using AsgiBridge;
 using AsgiBridge.Host.Apps;
 using AsgiBridge.Host.Cli;
+using AsgiBridge.Host.Logging;
 using AsgiBridge.Host.Startup;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -37,6 +38,7 @@ switch (command.Action)
 }
 
 var builder = WebApplication.CreateSlimBuilder(command.ToArgs());
+builder.Logging.AddBatchedConsole();
 // The slim builder pins the console formatter to "simple": let Logging:Console:FormatterName (json, systemd) choose.
 builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = builder.Configuration["Logging:Console:FormatterName"] ?? o.FormatterName);
 

@@ -1,3 +1,4 @@
+using AsgiBridge.Extensions;
 namespace AsgiBridge;
 
 /// <summary>
@@ -160,39 +161,45 @@ public sealed class AsgiScope : AsgiDictionary
     }
 
     /// <summary>
-    /// Whether this scope declares <c>http.response.pathsend</c> (a server-made <c>http</c> scope does). Turned into
-    /// the dictionary only when the application reads <see cref="Extensions"/>, and kept until then in the shared
-    /// <see cref="s_declaresPathSend"/> side object rather than a field of its own: a request whose application never
-    /// looks costs neither an allocation nor the 8 bytes a flag would add to every scope (bench/Micro).
+    /// The extensions a server-made scope declares (per connection: pathsend for http, tls on TLS connections).
+    /// Turned into the dictionary only when the application reads <see cref="Extensions"/>, and kept until then in a
+    /// side object shared by every scope of the set rather than a field of its own: a request whose application
+    /// never looks costs neither an allocation nor 8 more bytes in every scope (bench/Micro).
     /// </summary>
-    internal bool DeclaresPathSend
+    internal ScopeExtensions? Declared
     {
-        get => _rare?.DeclaresPathSend ?? false;
+        get => _rare?.Declared;
         set
         {
-            if (_rare is null || _rare == s_declaresPathSend)
+            if (_rare is null || _rare.Shared)
             {
-                _rare = value ? s_declaresPathSend : null;
+                _rare = value is null ? null : SharedRare(value);
             }
             else
             {
-                _rare.DeclaresPathSend = value;
+                _rare.Declared = value;
             }
         }
     }
 
-    /// <summary>The scope's own side object, made on first use (replacing the shared one, whose flag it keeps).</summary>
+    /// <summary>Whether this scope declares <c>http.response.pathsend</c> (a server-made <c>http</c> scope does).</summary>
+    internal bool DeclaresPathSend
+    {
+        get => Declared?.PathSend ?? false;
+        set => Declared = value ? (Declared is { PathSend: true } declared ? declared : ScopeExtensions.ForHttp(Declared?.Tls)) : Declared?.WithoutPathSend();
+    }
+
+    private static Rare SharedRare(ScopeExtensions declared) =>
+        declared.SharedSideObject as Rare ?? (Rare)(declared.SharedSideObject = new Rare { Declared = declared, Shared = true });
+
+    /// <summary>The scope's own side object, made on first use (replacing the shared one, whose declarations it keeps).</summary>
     private Rare MutableRare() =>
-        _rare is { } rare && rare != s_declaresPathSend ? rare : (_rare = new Rare { DeclaresPathSend = _rare is not null });
+        _rare is { Shared: false } rare ? rare : (_rare = new Rare { Declared = _rare?.Declared });
 
     private Dictionary<string, object?> NewExtensions()
     {
         var extensions = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (DeclaresPathSend)
-        {
-            extensions["http.response.pathsend"] = new Dictionary<string, object?>(StringComparer.Ordinal);
-        }
-
+        Declared?.AddTo(extensions);
         return extensions;
     }
 
@@ -266,14 +273,14 @@ public sealed class AsgiScope : AsgiDictionary
         }
     }
 
-    /// <summary>Shared by every server-made http scope until it needs a side object of its own; never changed.</summary>
-    private static readonly Rare s_declaresPathSend = new() { DeclaresPathSend = true };
-
     private sealed class Rare
     {
         public IDictionary<string, object?>? Asgi;
         public IDictionary<string, object?>? Extensions;
         public IReadOnlyList<string>? Subprotocols;
-        public bool DeclaresPathSend;
+        public ScopeExtensions? Declared;
+
+        /// <summary>Shared by the scopes of one <see cref="ScopeExtensions"/> set: never changed.</summary>
+        public bool Shared;
     }
 }

@@ -15,9 +15,10 @@ public static class AsgiListenOptionsExtensions
     private static readonly ConditionalWeakTable<ListenOptions, EndpointSettings> s_endpoints = [];
 
     /// <summary>
-    /// Makes this endpoint serve an ASGI application over HTTP/1.1. Call it after <c>UseHttps()</c> for TLS
-    /// (the scope's scheme becomes <c>https</c>); the endpoint's protocols are set to HTTP/1.1 so ALPN does not
-    /// pick h2.
+    /// Makes this endpoint serve an ASGI application: HTTP/1.1 by AsgiBridge's handler, and HTTP/2 by Kestrel's stack
+    /// when <see cref="AsgiServerOptions.Protocols"/> (<c>Asgi:Protocols</c>) allows it; the endpoint's
+    /// <see cref="ListenOptions.Protocols"/> (what ALPN offers) is set to match. Call it after <c>UseHttps()</c> for
+    /// TLS (the scope's scheme becomes <c>https</c>).
     /// </summary>
     /// <param name="listenOptions">The endpoint.</param>
     /// <param name="app">The application; when null, the one registered with <c>UseAsgi(app)</c> on the host builder.</param>
@@ -27,7 +28,8 @@ public static class AsgiListenOptionsExtensions
         ArgumentNullException.ThrowIfNull(listenOptions);
         var settings = s_endpoints.GetOrCreateValue(listenOptions);
         settings.Placed = true;
-        listenOptions.Protocols = HttpProtocols.Http1;
+        var protocols = OptionsOf(listenOptions).Protocols;
+        ProtocolDispatch.Apply(listenOptions, protocols);
         if (app is not null && listenOptions.ApplicationServices is { } services)
         {
             // Registered now, while Kestrel is being configured (before the host's StartingAsync): the lifespan of
@@ -43,7 +45,7 @@ public static class AsgiListenOptionsExtensions
                 throw new InvalidOperationException("The PROXY protocol needs AsgiBridge registered on the host (IWebHostBuilder.UseAsgi(app) or services.AddAsgi(app)), with Kestrel's endpoint defaults left in place.");
             }
 
-            return CreateHandler(listenOptions.ApplicationServices, app).OnConnectedAsync;
+            return ProtocolDispatch.Create(protocols, CreateHandler(listenOptions.ApplicationServices, app).OnConnectedAsync, next);
         });
         return listenOptions;
     }
@@ -79,9 +81,18 @@ public static class AsgiListenOptionsExtensions
     {
         var settings = s_endpoints.GetOrCreateValue(listenOptions);
         settings.HasDefaults = true;
+
+        // Only HTTP/2 alone needs Kestrel's stack told here (h2c on cleartext endpoints); an endpoint that places the
+        // handler itself sets its protocols in UseAsgi, and HTTP/1.1 never reaches Kestrel's stack.
+        var protocols = OptionsOf(listenOptions).Protocols;
+        if (protocols == HttpProtocols.Http2)
+        {
+            ProtocolDispatch.Apply(listenOptions, protocols);
+        }
+
         listenOptions.Use(next =>
         {
-            var inner = settings.Placed ? next : CreateHandler(listenOptions.ApplicationServices, app: null).OnConnectedAsync;
+            var inner = settings.Placed ? next : ProtocolDispatch.Create(protocols, CreateHandler(listenOptions.ApplicationServices, app: null).OnConnectedAsync, next);
             return ReadProxyProtocol(listenOptions, inner);
         });
     }
@@ -99,6 +110,10 @@ public static class AsgiListenOptionsExtensions
             services.GetRequiredService<ILoggerFactory>(),
             instance.Ready);
     }
+
+    /// <summary>The host's settings (the defaults when AsgiBridge's options are not registered).</summary>
+    private static AsgiServerOptions OptionsOf(ListenOptions listenOptions) =>
+        listenOptions.ApplicationServices?.GetService<IOptions<AsgiServerOptions>>()?.Value ?? new AsgiServerOptions();
 
     /// <summary>The endpoint's own PROXY protocol setting, else the host's.</summary>
     private static AsgiProxyProtocol ProxyProtocolFor(ListenOptions listenOptions) =>

@@ -35,6 +35,7 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
 
         Require(options.LimitConnections is null or >= 0, nameof(options.LimitConnections), "null, 0 (derived from the descriptor limit) or at least 1", options.LimitConnections);
         Require(Enum.IsDefined(options.ProxyProtocol), nameof(options.ProxyProtocol), "off, v1, v2 or auto", options.ProxyProtocol);
+        Require(options.Protocols is Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1 or Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 or Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, nameof(options.Protocols), "Http1, Http1AndHttp2 or Http2", options.Protocols);
         try
         {
             _ = Proxy.ForwardedAllowList.Parse(options.ForwardedAllowIps ?? "");

@@ -15,7 +15,7 @@ internal sealed partial class Http1Connection
     private void Abort()
     {
         _keepAlive = false;
-        if (_framing != ResponseFraming.CloseDelimited || !_headWritten)
+        if (_framing != ResponseFraming.CloseDelimited || !_cycle.HeadWritten)
         {
             return;
         }

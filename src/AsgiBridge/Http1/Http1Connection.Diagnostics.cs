@@ -18,7 +18,7 @@ internal sealed partial class Http1Connection
     {
         if (_telemetry.IsRecording)
         {
-            _telemetry.End(_status, SuppressBody ? 0 : _responseBytes, _responseComplete, _clientGone);
+            _telemetry.End(_cycle.Status, _cycle.BodyBytesOnWire, _cycle.IsComplete, _cycle.ClientGone);
         }
     }
 

@@ -1,87 +1,49 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using AsgiBridge.Cycle;
 using AsgiBridge.Infrastructure;
 using System.Runtime.CompilerServices;
 
 namespace AsgiBridge.Http1;
 
-internal sealed partial class Http1Connection
+internal sealed partial class Http1Connection : IRequestBodySource
 {
     /// <summary>The most body bytes handed to the application in one <c>http.request</c> event.</summary>
     private const int MaxBodyEventSize = 1024 * 1024;
 
-    private readonly record struct BodyChunk(byte[]? Data, bool Gone);
+    bool IRequestBodySource.IsComplete => _bodyComplete;
 
-    private ValueTask<IDictionary<string, object?>> ReceiveAsync()
-    {
-        if (_appDone || _clientGone || _responseComplete)
-        {
-            return new ValueTask<IDictionary<string, object?>>(new HttpDisconnectEvent());
-        }
-
-        if (_bodyDelivered)
-        {
-            return WaitForDisconnectAsync();
-        }
-
-        if (_bodyComplete)
-        {
-            // No body at all (or nothing left after the last piece): the one final, empty http.request.
-            _bodyDelivered = true;
-            return new ValueTask<IDictionary<string, object?>>(new HttpRequestEvent(ReadOnlyMemory<byte>.Empty, moreBody: false));
-        }
-
-        if (_receiveInFlight)
-        {
-            ThrowHelper.ThrowProtocol("receive() was called while another receive() for the same request is still pending.");
-        }
-
-        return ReadRequestEventAsync();
-    }
-
+    /// <summary>
+    /// The next piece for an <c>http.request</c> event: 100 Continue first when the client waits for it, then a read
+    /// by the body's framing. A framing error or limit is answered here (if no response head is on the wire yet); it
+    /// and a client that left are <c>http.disconnect</c> to the application.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<IDictionary<string, object?>> ReadRequestEventAsync()
+    async ValueTask<RequestBodyRead> IRequestBodySource.ReadAsync()
     {
-        _receiveInFlight = true;
         try
         {
-            BodyChunk chunk;
-            try
+            if (_head.Expect100Continue && !_sent100 && !_head.IsHttp10 && !_cycle.HeadWritten)
             {
-                if (_head.Expect100Continue && !_sent100 && !_head.IsHttp10 && !_headWritten)
-                {
-                    await WriteContinueAsync().ConfigureAwait(false);
-                }
-
-                chunk = await ReadBodyChunkAsync(copy: true).ConfigureAwait(false);
-            }
-            catch (BadRequestException ex)
-            {
-                // A framing error or limit in the body: answer it if the response has not started, then close.
-                _clientGone = true;
-                _keepAlive = false;
-                await TryWriteRejectionWhileRunningAsync(ex.Reason).ConfigureAwait(false);
-                return new HttpDisconnectEvent();
-            }
-            catch (Exception ex) when (IsTransportError(ex) || ex is ClientDisconnectedException)
-            {
-                // A reset or abort while reading the body is the client leaving: ASGI says http.disconnect.
-                _clientGone = true;
-                _keepAlive = false;
-                return new HttpDisconnectEvent();
+                await WriteContinueAsync().ConfigureAwait(false);
             }
 
-            if (chunk.Gone)
-            {
-                return new HttpDisconnectEvent();
-            }
-
-            _bodyDelivered = _bodyComplete;
-            return new HttpRequestEvent(chunk.Data ?? [], !_bodyComplete);
+            return await ReadBodyChunkAsync(copy: true).ConfigureAwait(false);
         }
-        finally
+        catch (BadRequestException ex)
         {
-            _receiveInFlight = false;
+            // A framing error or limit in the body: answer it if the response has not started, then close.
+            _cycle.MarkClientGone();
+            _keepAlive = false;
+            await TryWriteRejectionWhileRunningAsync(ex.Reason).ConfigureAwait(false);
+            return new RequestBodyRead(null, Gone: true);
+        }
+        catch (Exception ex) when (IsTransportError(ex) || ex is ClientDisconnectedException)
+        {
+            // A reset or abort while reading the body is the client leaving: ASGI says http.disconnect.
+            _cycle.MarkClientGone();
+            _keepAlive = false;
+            return new RequestBodyRead(null, Gone: true);
         }
     }
 
@@ -90,7 +52,7 @@ internal sealed partial class Http1Connection
     /// past the timeout (then 408 is answered if possible). With <paramref name="copy"/> false the bytes are skipped.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyChunk> ReadBodyChunkAsync(bool copy)
+    private async ValueTask<RequestBodyRead> ReadBodyChunkAsync(bool copy)
     {
         SetDeadline(_settings.RequestHeadersTimeoutMs);
         ReleaseHeldInput();
@@ -116,12 +78,12 @@ internal sealed partial class Http1Connection
                 if (result.IsCanceled && (DeadlinePassed() || _bodyTooSlow))
                 {
                     _input.AdvanceTo(buffer.Start, buffer.End);
-                    _clientGone = true;
+                    _cycle.MarkClientGone();
                     _keepAlive = false;
                     var reason = _bodyTooSlow ? RequestRejection.RequestBodyTooSlow : RequestRejection.RequestBodyTimeout;
                     Diagnostics.Log.BadRequest(_logger, _context.ConnectionId, 408, RequestRejections.Message(reason));
                     await TryWriteRejectionWhileRunningAsync(reason).ConfigureAwait(false);
-                    return new BodyChunk(null, Gone: true);
+                    return new RequestBodyRead(null, Gone: true);
                 }
 
                 if (_head.Framing == BodyFraming.ContentLength)
@@ -135,7 +97,7 @@ internal sealed partial class Http1Connection
                         _bodyReceived += take;
                         _bodyRate?.Add(take);
                         _bodyComplete = _bodyRemaining == 0;
-                        return new BodyChunk(data, Gone: false);
+                        return new RequestBodyRead(data, Gone: false);
                     }
 
                     _input.AdvanceTo(buffer.Start, buffer.End);
@@ -166,7 +128,7 @@ internal sealed partial class Http1Connection
                         var bytes = copy && !data.IsEmpty ? data.ToArray() : null;
                         _input.AdvanceTo(reader.Position);
                         _bodyComplete = _chunked.IsDone;
-                        return new BodyChunk(bytes, Gone: false);
+                        return new RequestBodyRead(bytes, Gone: false);
                     }
 
                     _input.AdvanceTo(reader.Position, buffer.End);
@@ -175,9 +137,9 @@ internal sealed partial class Http1Connection
                 if (result.IsCompleted)
                 {
                     // The client ended the connection before the whole body arrived.
-                    _clientGone = true;
+                    _cycle.MarkClientGone();
                     _keepAlive = false;
-                    return new BodyChunk(null, Gone: true);
+                    return new RequestBodyRead(null, Gone: true);
                 }
             }
         }
@@ -190,55 +152,4 @@ internal sealed partial class Http1Connection
     private int TrailerBudget => _settings.Limits.MaxRequestHeadersSize - _head.HeaderBytes;
 
     private int FieldBudget => _settings.Limits.MaxRequestHeaderCount - _head.Fields.Count;
-
-    /// <summary>After the whole body: wait until the response is complete or the client leaves (ASGI http.disconnect).</summary>
-    private async ValueTask<IDictionary<string, object?>> WaitForDisconnectAsync()
-    {
-        // Installed with a compare-exchange: an application may wait in two receives at once; both share one waiter.
-        var waiter = Volatile.Read(ref _disconnectWaiter);
-        if (waiter is null)
-        {
-            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            waiter = Interlocked.CompareExchange(ref _disconnectWaiter, created, null) ?? created;
-        }
-
-        // Then published through the state. Either SignalDisconnect's exchange came first (the state says
-        // signalled, checked below) or it comes later and sees Waiting, and then the waiter installed before it:
-        // the state's single order of atomic operations means the wake-up cannot be lost (no lock).
-        Interlocked.CompareExchange(ref _disconnectState, DisconnectWaiting, DisconnectNone);
-        if (Volatile.Read(ref _disconnectState) == DisconnectSignalled || _peerClosed || _appDone || _responseComplete || _clientGone)
-        {
-            waiter.TrySetResult();
-        }
-
-        await waiter.Task.ConfigureAwait(false);
-        return new HttpDisconnectEvent();
-    }
-
-    private const int DisconnectNone = 0;
-    private const int DisconnectWaiting = 1;
-    private const int DisconnectSignalled = 2;
-
-    /// <summary>
-    /// Whether a receive waits for the end of the request (<see cref="DisconnectWaiting"/>) or the end was signalled.
-    /// An int rather than the waiter itself: exchanging an int is one instruction, an object reference a runtime call.
-    /// </summary>
-    private int _disconnectState;
-
-    /// <summary>
-    /// Wakes a receive waiting for the end of the request (the caller set the flag that ends the wait). Once
-    /// signalled, later calls return at once (the common case: the response completes, then the application returns).
-    /// </summary>
-    private void SignalDisconnect()
-    {
-        if (Volatile.Read(ref _disconnectState) == DisconnectSignalled)
-        {
-            return;
-        }
-
-        if (Interlocked.Exchange(ref _disconnectState, DisconnectSignalled) == DisconnectWaiting)
-        {
-            Volatile.Read(ref _disconnectWaiter)?.TrySetResult();
-        }
-    }
 }

@@ -10,14 +10,9 @@ internal sealed partial class Http1Connection
     private long _bodyRemaining;
     private long _bodyReceived;
     private bool _bodyComplete;
-    private bool _bodyDelivered;
     private bool _sent100;
-    private bool _clientGone;
     private bool _keepAlive;
-    private bool _appDone;
-    private bool _receiveInFlight;
     private bool _aborted;
-    private TaskCompletionSource? _disconnectWaiter;
 
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
     private ValueTask<bool> ProcessRequestAsync()
@@ -78,9 +73,9 @@ internal sealed partial class Http1Connection
         }
 
         running.GetAwaiter().GetResult();
-        _appDone = true;
-        SignalDisconnect();
-        if (!_clientGone && _headWritten && _responseComplete && !_responseShort && _keepAlive && !_receiveInFlight
+        var cycle = _cycle;
+        cycle.OnAppReturned();
+        if (cycle.IsComplete && !cycle.ClientGone && !cycle.IsShort && _keepAlive && !cycle.ReceiveInFlight
             && !_closeRequested && _bodyComplete)
         {
             return new ValueTask<bool>(true);
@@ -119,12 +114,12 @@ internal sealed partial class Http1Connection
         }
         catch (ClientDisconnectedException)
         {
-            _clientGone = true;
+            _cycle.MarkClientGone();
         }
-        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException || (_clientGone && IsTransportError(ex)))
+        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException || (_cycle.ClientGone && IsTransportError(ex)))
         {
             // The transport failed under the app (it awaited something of ours that saw the reset): the client left.
-            _clientGone = true;
+            _cycle.MarkClientGone();
         }
         catch (Exception ex)
         {
@@ -132,12 +127,11 @@ internal sealed partial class Http1Connection
             _telemetry.Failed(ex);
         }
 
-        _appDone = true;
-        SignalDisconnect();
+        _cycle.OnAppReturned();
 
-        if (_clientGone)
+        if (_cycle.ClientGone)
         {
-            if (!_responseComplete)
+            if (!_cycle.IsComplete)
             {
                 Abort();
             }
@@ -145,7 +139,7 @@ internal sealed partial class Http1Connection
             return false;
         }
 
-        if (!_headWritten)
+        if (!_cycle.HeadWritten)
         {
             // Nothing is on the wire yet, even if http.response.start was sent: a clean 500 is still possible.
             if (failure is not null)
@@ -161,7 +155,7 @@ internal sealed partial class Http1Connection
             return false;
         }
 
-        if (failure is not null || !_responseComplete)
+        if (failure is not null || !_cycle.IsComplete)
         {
             // Never let a truncated response look complete: reset the connection.
             if (failure is not null)
@@ -177,13 +171,13 @@ internal sealed partial class Http1Connection
             return false;
         }
 
-        if (_responseShort)
+        if (_cycle.IsShort)
         {
-            Log.ContentLengthShort(_logger, scope.Method, scope.Path, _responseInfo.ContentLength, _responseBytes);
+            Log.ContentLengthShort(_logger, scope.Method, scope.Path, _cycle.HeaderInfo.ContentLength, _cycle.BodyBytes);
             return false;
         }
 
-        if (!_keepAlive || _receiveInFlight || _closeRequested)
+        if (!_keepAlive || _cycle.ReceiveInFlight || _closeRequested)
         {
             return false;
         }
@@ -204,22 +198,14 @@ internal sealed partial class Http1Connection
     }
 
     private AsgiScope BuildScope() =>
-        ScopeBuilder.Build(_head, new ScopeBuilder.ConnectionFacts(_scheme, _settings.RootPath, _client, _server, _forwarding), _settings.State.StateSource);
+        ScopeBuilder.Build(_head, new ScopeBuilder.ConnectionFacts(_scheme, _settings.RootPath, _client, _server, _forwarding, _declared), _settings.State.StateSource);
 
     private void StartRequest()
     {
         _bodyRemaining = _head.Framing == BodyFraming.ContentLength ? _head.ContentLength : 0;
         _bodyReceived = 0;
         _bodyComplete = _head.Framing == BodyFraming.None;
-        _bodyDelivered = false;
         _sent100 = false;
-        // A FIN from the client only ends its sending: the response can still be delivered (half-close).
-        _clientGone = false;
-        _appDone = false;
-        _receiveInFlight = false;
-        // No receive of the previous request can still be waiting: its wait ended when that application returned.
-        _disconnectWaiter = null;
-        _disconnectState = DisconnectNone;
         _chunked.Reset();
         if (!_bodyComplete)
         {
@@ -229,6 +215,7 @@ internal sealed partial class Http1Connection
         // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
         _keepAlive = !_head.ConnectionClose && (!_head.IsHttp10 || _head.ConnectionKeepAlive);
         ResetResponse();
+        _cycle.Reset(isHead: _head.Method == "HEAD");
     }
 
     /// <summary>The most unread request body the server reads and discards to keep a connection alive; past it, it closes.</summary>

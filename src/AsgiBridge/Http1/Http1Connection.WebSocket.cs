@@ -1,4 +1,5 @@
 using System.Buffers;
+using AsgiBridge.Cycle;
 using AsgiBridge.WebSocket;
 
 namespace AsgiBridge.Http1;
@@ -35,17 +36,16 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, this, _bodyRate);
         await session.RunAsync(_app).ConfigureAwait(false);
         _telemetry.WebSocketClosed(session.CloseCode);
-        _appDone = true;
+        _cycle.OnAppReturned();
         return false;
     }
 
-    ValueTask IWebSocketHttpFallback.SendHttpAsync(IDictionary<string, object?> message) => SendAsync(message);
+    ValueTask IWebSocketHttpFallback.SendHttpAsync(IDictionary<string, object?> message) => _cycle.SendAsync(message);
 
     async ValueTask IWebSocketHttpFallback.WriteErrorAsync(int status, string message)
     {
-        if (!_headWritten)
+        if (_cycle.TryAnswerInstead())
         {
-            _headWritten = true;
             await TryWriteRejectionAsync(status, message).ConfigureAwait(false);
         }
     }
@@ -63,10 +63,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         WriteServerHeaders(ref output, skipDate: info.HasDate, skipServer: info.HasServer);
         output.Write("\r\n"u8);
         CommitOutput(ref output);
-        _headWritten = true;
-        _responseStarted = true;
-        _responseComplete = true;
-        _status = 101;
+        _cycle.OnSwitchedProtocols();
         await FlushAsync().ConfigureAwait(false);
         _telemetry.WebSocketAccepted();
     }

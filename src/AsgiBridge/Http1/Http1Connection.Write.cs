@@ -1,4 +1,5 @@
 using System.Buffers;
+using AsgiBridge.Cycle;
 using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
@@ -10,18 +11,21 @@ internal sealed partial class Http1Connection
     /// <summary>Bodies larger than this are written and flushed in slices so the output pipe never holds a whole large body.</summary>
     private const int WriteSliceSize = 64 * 1024;
 
-    private long _computedContentLength = -1;
-
     /// <summary>
     /// Writes the response head and, in the same pipe span, the first body piece framed (an empty one when the body
     /// follows separately): a small response costs one pipe advance.
     /// </summary>
     private void WriteHead(ReadOnlySpan<byte> body, bool last)
     {
-        var headers = _responseHeaders;
+        var cycle = _cycle;
+        var headers = cycle.Headers;
+        var status = cycle.Status;
+        ref readonly var info = ref cycle.HeaderInfo;
         var output = OpenOutput(Math.Min(256 + (headers.Count * 64) + body.Length, MaxSpanHint));
-        output.Write(StatusLines.Get(_status));
-        var dropContentLength = _status < 200 || _status == 204;
+        output.Write(StatusLines.Get(status));
+
+        // RFC 9110 §8.6: no content-length in a 1xx or 204 response.
+        var dropContentLength = status < 200 || status == 204;
         if (headers is AsgiHeader[] array)
         {
             foreach (ref readonly var header in array.AsSpan())
@@ -37,30 +41,30 @@ internal sealed partial class Http1Connection
             }
         }
 
-        if (_settings.DateHeader && !_responseInfo.HasDate)
+        if (_settings.DateHeader && !info.HasDate)
         {
             output.Write(Infrastructure.DateHeader.Line);
         }
 
-        if (_settings.ServerHeader && !_responseInfo.HasServer)
+        if (_settings.ServerHeader && !info.HasServer)
         {
             output.Write("server: asgibridge\r\n"u8);
         }
 
-        if (_computedContentLength >= 0)
+        if (cycle.ComputedContentLength >= 0)
         {
-            output.WriteContentLength(_computedContentLength);
+            output.WriteContentLength(cycle.ComputedContentLength);
         }
         else if (_framing == ResponseFraming.Chunked)
         {
             output.Write("transfer-encoding: chunked\r\n"u8);
         }
 
-        if (!_keepAlive && !_responseInfo.ConnectionClose)
+        if (!_keepAlive && !info.ConnectionClose)
         {
             output.Write("connection: close\r\n"u8);
         }
-        else if (_keepAlive && _head.IsHttp10 && !_responseInfo.HasConnection)
+        else if (_keepAlive && _head.IsHttp10 && !info.HasConnection)
         {
             output.Write("connection: keep-alive\r\n"u8);
         }
@@ -68,8 +72,6 @@ internal sealed partial class Http1Connection
         output.Write("\r\n"u8);
         WritePiece(ref output, body, last);
         ParkOutput(ref output);
-        _headWritten = true;
-        _computedContentLength = -1;
     }
 
     private static void WriteAppHeader(ref BufferedOutput output, in AsgiHeader header, bool dropContentLength)
@@ -335,37 +337,51 @@ internal sealed partial class Http1Connection
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
-            _clientGone = true;
+            _cycle.MarkClientGone();
             throw new ClientDisconnectedException("The client disconnected while the response was being sent.", ex);
         }
 
         if (result.IsCompleted || result.IsCanceled)
         {
-            _clientGone = true;
-            if (!_responseComplete)
+            _cycle.MarkClientGone();
+            if (!_cycle.IsComplete)
             {
                 throw new ClientDisconnectedException();
             }
         }
     }
 
+    /// <summary>RFC 9110 §10.1.1: invites the client to send the body it holds back, unless a final response has begun.</summary>
     private async ValueTask WriteContinueAsync()
     {
         await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
-            if (!_headWritten)
+            if (!_cycle.HeadWritten)
             {
-                CommitParkedOutput();
-                _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
                 _sent100 = true;
-                await FlushAsync().ConfigureAwait(false);
+                await WriteInformationalAsync(100, []).ConfigureAwait(false);
             }
         }
         finally
         {
             _writeLock.Exit();
         }
+    }
+
+    /// <summary>Writes and flushes an informational (1xx) head: its status line and header lines, nothing of the server's own.</summary>
+    private ValueTask WriteInformationalAsync(int status, IReadOnlyList<AsgiHeader> headers)
+    {
+        var output = OpenOutput(MaxSpanHint);
+        output.Write(StatusLines.Get(status));
+        for (var i = 0; i < headers.Count; i++)
+        {
+            output.WriteHeaderLine(headers[i].Name.Span, headers[i].Value.Span);
+        }
+
+        output.Write("\r\n"u8);
+        CommitOutput(ref output);
+        return FlushAsync();
     }
 
     /// <summary>Answers a rejected request with its status, a short text body and Connection: close.</summary>
@@ -392,11 +408,8 @@ internal sealed partial class Http1Connection
         await _writeLock.EnterAsync().ConfigureAwait(false);
         try
         {
-            if (!_headWritten)
+            if (_cycle.TryAnswerInstead())
             {
-                _headWritten = true;
-                _responseStarted = true;
-                _responseComplete = true;
                 await TryWriteRejectionAsync(reason).ConfigureAwait(false);
             }
         }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using AsgiBridge.Cycle;
 using AsgiBridge.Diagnostics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -10,8 +11,9 @@ namespace AsgiBridge.Http1;
 
 /// <summary>
 /// One HTTP/1.1 connection: reads request heads, runs the application for each request in turn (pipelined
-/// requests are answered in order) and writes its responses. Partial files hold the request cycle, the receive
-/// and send channels, timeouts and error answers.
+/// requests are answered in order) and writes its responses. The ASGI side of each request is a
+/// <see cref="RequestCycle"/>; this class is its HTTP/1.1 wire (<see cref="IResponseWire"/>) and request body
+/// (<see cref="IRequestBodySource"/>). Partial files hold the request loop, the wire, timeouts and error answers.
 /// </summary>
 internal sealed partial class Http1Connection : IDisposable, ISendDeadline
 {
@@ -24,12 +26,14 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
     private readonly RequestHead _head = new();
     private readonly ChunkedDecoder _chunked = new();
     private readonly Infrastructure.AsyncGate _writeLock = new();
+    private readonly RequestCycle _cycle;
     private readonly AsgiReceive _receive;
     private readonly AsgiSend _send;
     private readonly string _scheme;
     private readonly AsgiEndpoint? _client;
     private readonly AsgiEndpoint? _server;
     private readonly Proxy.ForwardingPolicy? _forwarding;
+    private readonly Extensions.ScopeExtensions _declared;
 
     private volatile bool _peerClosed;
     private volatile bool _closeRequested;
@@ -45,9 +49,11 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         _app = app;
         _settings = settings;
         _logger = logger;
-        _receive = ReceiveAsync;
-        _send = SendAsync;
+        _cycle = new RequestCycle(this, this);
+        _receive = _cycle.ReceiveAsync;
+        _send = _cycle.SendAsync;
         _scheme = context.Features.Get<ITlsHandshakeFeature>() is null ? "http" : "https";
+        _declared = Extensions.ScopeExtensions.ForHttp(Extensions.TlsExtension.From(context.Features));
         (_client, _server) = ConnectionEndpoints.Describe(context);
         _telemetry = new RequestTelemetry(settings.State.Telemetry);
 
@@ -314,7 +320,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
     private void OnPeerClosed()
     {
         _peerClosed = true;
-        SignalDisconnect();
+        _cycle.OnPeerClosed();
     }
 
     private void OnCloseRequested()

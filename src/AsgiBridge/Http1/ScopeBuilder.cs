@@ -14,7 +14,7 @@ internal static class ScopeBuilder
     /// What every scope of one connection shares, computed once per connection. <see cref="Forwarding"/> is set only
     /// when the peer is trusted to forward (<c>Asgi:ProxyHeaders</c> and <c>Asgi:ForwardedAllowIps</c>).
     /// </summary>
-    public readonly record struct ConnectionFacts(string Scheme, string RootPath, AsgiEndpoint? Client, AsgiEndpoint? Server, ForwardingPolicy? Forwarding = null);
+    public readonly record struct ConnectionFacts(string Scheme, string RootPath, AsgiEndpoint? Client, AsgiEndpoint? Server, ForwardingPolicy? Forwarding = null, Extensions.ScopeExtensions? Declared = null);
 
     public static AsgiScope Build(RequestHead head, in ConnectionFacts facts, IDictionary<string, object?> stateSource)
     {
@@ -53,7 +53,7 @@ internal static class ScopeBuilder
             facts.RootPath,
             facts.Client,
             facts.Server);
-        scope.DeclaresPathSend = true;
+        scope.Declared = facts.Declared ?? Extensions.ScopeExtensions.Http;
         scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;
@@ -163,7 +163,7 @@ internal static class ScopeBuilder
             rootPath,
             forwarded.Client ?? facts.Client,
             facts.Server);
-        scope.DeclaresPathSend = true;
+        scope.Declared = facts.Declared ?? Extensions.ScopeExtensions.Http;
         scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;

@@ -1,5 +1,5 @@
+using AsgiBridge.Cycle;
 using AsgiBridge.Diagnostics;
-using AsgiBridge.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
@@ -7,30 +7,28 @@ using Microsoft.Extensions.Logging;
 namespace AsgiBridge.HttpContextBackend;
 
 /// <summary>
-/// One <c>http</c> request on the HttpContext backend: the application's <c>receive</c> and <c>send</c>, and what
-/// happens after it returns (docs/contract.md, "App outcomes"): a clean 500 while nothing is written, an aborted
-/// exchange (HTTP/1.1: the connection closes; HTTP/2: the stream is reset) when the response is incomplete, so a
-/// truncated response never looks complete.
+/// One <c>http</c> request on the HttpContext backend. The application's <c>receive</c> and <c>send</c> are the shared
+/// <see cref="RequestCycle"/>'s (the same ASGI rules and messages as AsgiBridge's HTTP/1.1 handler), over this
+/// backend's body source and wire. After the application returns (docs/contract.md, "App outcomes"): a clean 500
+/// while nothing is written; an aborted exchange (HTTP/1.1: the connection closes; HTTP/2: the stream is reset) when
+/// the response is incomplete or short of its content-length, so a truncated response never looks complete.
 /// </summary>
 internal sealed class HttpContextExchange : IDisposable
 {
-    private static readonly HttpDisconnectEvent s_disconnect = new();
-
     private readonly HttpContext _context;
     private readonly HttpContextRequestBody _body;
     private readonly HttpContextResponseWire _wire;
-    private readonly HttpContextResponse _response;
-    private readonly TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RequestCycle _cycle;
     private readonly CancellationTokenRegistration _aborted;
-    private bool _receiveInFlight;
 
     public HttpContextExchange(HttpContext context)
     {
         _context = context;
         _body = new HttpContextRequestBody(context);
         _wire = new HttpContextResponseWire(context);
-        _response = new HttpContextResponse(_wire, context.Request.Method);
-        _response.Completed += () => _disconnected.TrySetResult();
+        _cycle = new RequestCycle(_wire, _body);
+        _wire.Cycle = _cycle;
+        _cycle.Reset(HttpMethods.IsHead(context.Request.Method));
         _aborted = context.RequestAborted.Register(static state => ((HttpContextExchange)state!).OnAborted(), this);
     }
 
@@ -39,61 +37,9 @@ internal sealed class HttpContextExchange : IDisposable
 
     private void OnAborted()
     {
-        _response.ClientGone = true;
-        _disconnected.TrySetResult();
+        _cycle.MarkClientGone();
+        _cycle.OnPeerClosed();
     }
-
-    public ValueTask<IDictionary<string, object?>> ReceiveAsync()
-    {
-        if (_receiveInFlight)
-        {
-            ThrowHelper.ThrowProtocol("receive() was called while another receive() for the same request is still pending.");
-        }
-
-        if (_disconnected.Task.IsCompleted)
-        {
-            return new ValueTask<IDictionary<string, object?>>(s_disconnect);
-        }
-
-        return _body.IsComplete ? WaitForDisconnectAsync() : ReadAsync();
-    }
-
-    private async ValueTask<IDictionary<string, object?>> ReadAsync()
-    {
-        _receiveInFlight = true;
-        try
-        {
-            if (await _body.ReadAsync().ConfigureAwait(false) is { } piece)
-            {
-                return piece;
-            }
-
-            // The client left, or the body was bad: either way nothing more will arrive, and sends now raise.
-            _response.ClientGone = true;
-            _disconnected.TrySetResult();
-            return s_disconnect;
-        }
-        finally
-        {
-            _receiveInFlight = false;
-        }
-    }
-
-    private async ValueTask<IDictionary<string, object?>> WaitForDisconnectAsync()
-    {
-        _receiveInFlight = true;
-        try
-        {
-            await _disconnected.Task.ConfigureAwait(false);
-            return s_disconnect;
-        }
-        finally
-        {
-            _receiveInFlight = false;
-        }
-    }
-
-    public ValueTask SendAsync(IDictionary<string, object?> message) => _response.SendAsync(message);
 
     /// <summary>Runs the application for this request and settles its outcome.</summary>
     public async Task RunAsync(AsgiApp app, AsgiScope scope, ILogger logger)
@@ -101,7 +47,7 @@ internal sealed class HttpContextExchange : IDisposable
         Exception? failure = null;
         try
         {
-            await app(scope, ReceiveAsync, SendAsync).ConfigureAwait(false);
+            await app(scope, _cycle.ReceiveAsync, _cycle.SendAsync).ConfigureAwait(false);
         }
         catch (ClientDisconnectedException)
         {
@@ -111,19 +57,30 @@ internal sealed class HttpContextExchange : IDisposable
             failure = ex;
         }
 
-        _response.AppDone = true;
-        _disconnected.TrySetResult();
-        var progress = _response.Progress;
-        if (_body.RejectedStatus != 0 && progress < ResponseProgress.HeadWritten)
+        _cycle.OnAppReturned();
+        await _wire.EnterWriteAsync().ConfigureAwait(false);
+        try
+        {
+            await SettleAsync(scope, logger, failure).ConfigureAwait(false);
+        }
+        finally
+        {
+            _wire.ExitWrite();
+        }
+    }
+
+    private async ValueTask SettleAsync(AsgiScope scope, ILogger logger, Exception? failure)
+    {
+        if (_body.RejectedStatus != 0 && _cycle.TryAnswerInstead())
         {
             // The server refused the body (413 too large, 408 too slow, 400 malformed) and nothing is written yet.
             await _wire.WriteErrorAsync(_body.RejectedStatus, ReasonPhrases.GetReasonPhrase(_body.RejectedStatus)).ConfigureAwait(false);
             return;
         }
 
-        if (_response.ClientGone || _context.RequestAborted.IsCancellationRequested)
+        if (_cycle.ClientGone || _context.RequestAborted.IsCancellationRequested)
         {
-            if (progress != ResponseProgress.Complete)
+            if (!_cycle.IsComplete)
             {
                 _wire.Abort();
             }
@@ -131,7 +88,7 @@ internal sealed class HttpContextExchange : IDisposable
             return;
         }
 
-        if (progress < ResponseProgress.HeadWritten)
+        if (!_cycle.HeadWritten)
         {
             // Nothing is on the wire yet, even if http.response.start was sent: a clean 500 is still possible.
             if (failure is not null)
@@ -143,11 +100,12 @@ internal sealed class HttpContextExchange : IDisposable
                 Log.AppReturnedWithoutResponse(logger, scope.Method, scope.Path);
             }
 
+            _cycle.TryAnswerInstead();
             await _wire.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
             return;
         }
 
-        if (failure is not null || progress != ResponseProgress.Complete)
+        if (failure is not null || !_cycle.IsComplete)
         {
             if (failure is not null)
             {
@@ -162,9 +120,9 @@ internal sealed class HttpContextExchange : IDisposable
             return;
         }
 
-        if (_response.Short)
+        if (_cycle.IsShort)
         {
-            Log.ContentLengthShort(logger, scope.Method, scope.Path, _response.DeclaredLength, _response.BytesCounted);
+            Log.ContentLengthShort(logger, scope.Method, scope.Path, _cycle.HeaderInfo.ContentLength, _cycle.BodyBytes);
             _wire.Abort();
         }
     }
@@ -172,6 +130,6 @@ internal sealed class HttpContextExchange : IDisposable
     public void Dispose()
     {
         _aborted.Dispose();
-        _response.Dispose();
+        _wire.Dispose();
     }
 }

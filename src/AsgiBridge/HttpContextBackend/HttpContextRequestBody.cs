@@ -1,4 +1,5 @@
 using System.Buffers;
+using AsgiBridge.Cycle;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -12,7 +13,7 @@ namespace AsgiBridge.HttpContextBackend;
 /// is answered by the server on the first read. A read that fails means the client is gone or the body was bad; a
 /// bad body's status (413, 408, 400) is kept so the answer can say so when nothing is written yet.
 /// </summary>
-internal sealed class HttpContextRequestBody
+internal sealed class HttpContextRequestBody : IRequestBodySource
 {
     /// <summary>The largest piece one <c>http.request</c> carries (as on the HTTP/1.1 handler).</summary>
     public const int MaxPiece = 1024 * 1024;
@@ -24,23 +25,18 @@ internal sealed class HttpContextRequestBody
     {
         _context = context;
         _canHaveBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
+        IsComplete = !_canHaveBody;
     }
 
-    /// <summary>Whether the whole body has been delivered (a request without one: after its one empty <c>http.request</c>).</summary>
+    /// <summary>Whether the whole body has been read (true at once for a request without a body).</summary>
     public bool IsComplete { get; private set; }
 
     /// <summary>The status of a bad body (<see cref="BadHttpRequestException.StatusCode"/>), 0 when none.</summary>
     public int RejectedStatus { get; private set; }
 
-    /// <summary>Reads the next piece; null when the client is gone or the body failed.</summary>
-    public async ValueTask<HttpRequestEvent?> ReadAsync()
+    /// <summary>Reads the next piece; <see cref="RequestBodyRead.Gone"/> when the client is gone or the body failed.</summary>
+    public async ValueTask<RequestBodyRead> ReadAsync()
     {
-        if (!_canHaveBody)
-        {
-            IsComplete = true;
-            return new HttpRequestEvent(ReadOnlyMemory<byte>.Empty, moreBody: false);
-        }
-
         var reader = _context.Request.BodyReader;
         try
         {
@@ -51,7 +47,7 @@ internal sealed class HttpContextRequestBody
                 if (result.IsCanceled)
                 {
                     reader.AdvanceTo(buffer.Start);
-                    return null;
+                    return new RequestBodyRead(null, Gone: true);
                 }
 
                 if (!buffer.IsEmpty)
@@ -61,25 +57,25 @@ internal sealed class HttpContextRequestBody
                     var last = result.IsCompleted && piece.Length == buffer.Length;
                     reader.AdvanceTo(piece.End);
                     IsComplete = last;
-                    return new HttpRequestEvent(data, moreBody: !last);
+                    return new RequestBodyRead(data, Gone: false);
                 }
 
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
                 {
                     IsComplete = true;
-                    return new HttpRequestEvent(ReadOnlyMemory<byte>.Empty, moreBody: false);
+                    return new RequestBodyRead(null, Gone: false);
                 }
             }
         }
         catch (BadHttpRequestException ex)
         {
             RejectedStatus = ex.StatusCode;
-            return null;
+            return new RequestBodyRead(null, Gone: true);
         }
         catch (Exception ex) when (HttpContextResponseWire.IsTransportError(ex))
         {
-            return null;
+            return new RequestBodyRead(null, Gone: true);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
-using AsgiBridge.Http1;
+using AsgiBridge.Cycle;
+using AsgiBridge.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Win32.SafeHandles;
@@ -7,17 +8,20 @@ using Microsoft.Win32.SafeHandles;
 namespace AsgiBridge.HttpContextBackend;
 
 /// <summary>
-/// Writes a validated, counted response through ASP.NET Core's <see cref="HttpResponse"/> and
-/// <see cref="IHttpResponseBodyFeature"/>: status and headers, then the body through the response's pipe (each write
-/// flushed, so <c>send</c> completes when the server has taken the bytes: backpressure), then
-/// <see cref="HttpResponse.CompleteAsync"/> for the last piece. The server under it frames the body for its protocol
-/// (HTTP/1.1 content-length or chunked, HTTP/2 and HTTP/3 DATA frames) and adds <c>date</c> and <c>server</c>.
-/// Any failure to write means the client is gone: <see cref="ClientDisconnectedException"/>.
+/// The HttpContext backend's <see cref="IResponseWire"/>: what the shared <see cref="RequestCycle"/> has validated and
+/// counted goes out through ASP.NET Core's <see cref="HttpResponse"/> and <see cref="IHttpResponseBodyFeature"/>:
+/// status and headers, then the body through the response's pipe (each write flushed, so <c>send</c> completes when
+/// the server has taken the bytes: backpressure), <see cref="IHttpResponseBodyFeature.SendFileAsync"/> for
+/// <c>pathsend</c>, and <see cref="HttpResponse.CompleteAsync"/> after the last piece. The server under it frames the
+/// body for its protocol (HTTP/1.1 content-length or chunked, HTTP/2 and HTTP/3 DATA frames) and adds <c>date</c>
+/// and <c>server</c>. A failed write means the client is gone: <see cref="ClientDisconnectedException"/>.
 /// </summary>
-internal sealed class HttpContextResponseWire
+internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
 {
     private readonly HttpContext _context;
     private readonly bool _http1;
+    private readonly AsyncGate _gate = new();
+    private RequestCycle? _cycle;
 
     public HttpContextResponseWire(HttpContext context)
     {
@@ -25,41 +29,34 @@ internal sealed class HttpContextResponseWire
         _http1 = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol);
     }
 
-    /// <summary>Body bytes the wire has handed to the server.</summary>
-    public long BytesWritten { get; private set; }
-
-    /// <summary>Writes the head: status, the application's headers, and the content-length the rules chose (-1: none).</summary>
-    public void SetHead(int status, IReadOnlyList<AsgiHeader> headers, long contentLength)
+    /// <summary>The cycle whose response this wire writes (made with the wire, so set right after).</summary>
+    public RequestCycle Cycle
     {
-        var response = _context.Response;
-        response.StatusCode = status;
-        var target = response.Headers;
-        for (var i = 0; i < headers.Count; i++)
-        {
-            var header = headers[i];
-            var name = header.Name.Span;
-            // Framing is the server's (ASGI spec: an app's transfer-encoding is ignored); content-length is set below.
-            // HTTP/2 and HTTP/3 forbid connection-specific fields (RFC 9113 §8.2.2): they are dropped there.
-            if (ResponseHeaderInfo.IsTransferEncoding(name) || ResponseHeaderInfo.IsContentLength(name) || (!_http1 && IsConnectionSpecific(name)))
-            {
-                continue;
-            }
-
-            target.Append(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(header.Value.Span));
-        }
-
-        if (contentLength >= 0)
-        {
-            response.ContentLength = contentLength;
-        }
+        get => _cycle ?? throw new InvalidOperationException("The wire has no request cycle.");
+        set => _cycle = value;
     }
 
-    /// <summary>Writes a body piece and flushes it; <paramref name="last"/> completes the response.</summary>
+    /// <summary>Body bytes handed to the server.</summary>
+    public long BytesWritten { get; private set; }
+
+    public bool TryEnterWrite() => _gate.TryEnter();
+
+    public ValueTask EnterWriteAsync() => _gate.EnterAsync();
+
+    public void ExitWrite() => _gate.Exit();
+
+    public ValueTask WriteHeadAsync(ReadOnlyMemory<byte> body, bool last)
+    {
+        SetHead();
+        return WriteBodyAsync(body, last);
+    }
+
     public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> body, bool last)
     {
+        var cycle = Cycle;
         try
         {
-            if (!body.IsEmpty)
+            if (!body.IsEmpty && cycle.BodyKind != ResponseBodyKind.None)
             {
                 var result = await _context.Response.BodyWriter.WriteAsync(body, _context.RequestAborted).ConfigureAwait(false);
                 BytesWritten += body.Length;
@@ -73,32 +70,56 @@ internal sealed class HttpContextResponseWire
                 await _context.Response.StartAsync(_context.RequestAborted).ConfigureAwait(false);
             }
 
-            if (last)
+            // A response short of its content-length is not completed: the backend aborts it once the application
+            // returns, so it never looks complete.
+            if (last && !cycle.IsShort)
             {
                 await _context.Response.CompleteAsync().ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
+            cycle.MarkClientGone();
+            throw new ClientDisconnectedException("The client disconnected.", ex);
+        }
+        catch (ClientDisconnectedException)
+        {
+            cycle.MarkClientGone();
+            throw;
+        }
+    }
+
+    public async ValueTask WriteFileAsync(SafeFileHandle file, long length, string path)
+    {
+        // The cycle opened and measured the file; the feature opens the path itself (zero-copy where the server can).
+        _ = file;
+        SetHead();
+        var cycle = Cycle;
+        try
+        {
+            if (cycle.BodyKind != ResponseBodyKind.None && length > 0)
+            {
+                await _context.Response.SendFileAsync(path, 0, length, _context.RequestAborted).ConfigureAwait(false);
+                BytesWritten += length;
+            }
+
+            if (!cycle.IsShort)
+            {
+                await _context.Response.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            cycle.MarkClientGone();
             throw new ClientDisconnectedException("The client disconnected.", ex);
         }
     }
 
-    /// <summary>Sends the file as the whole body (<see cref="IHttpResponseBodyFeature.SendFileAsync"/>) and completes the response.</summary>
-    public async ValueTask WriteFileAsync(SafeFileHandle file, long length, string path)
-    {
-        _ = file; // opened and measured by the rules; the feature opens the path itself (zero-copy where the server can)
-        try
-        {
-            await _context.Response.SendFileAsync(path, 0, length, _context.RequestAborted).ConfigureAwait(false);
-            BytesWritten += length;
-            await _context.Response.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsTransportError(ex))
-        {
-            throw new ClientDisconnectedException("The client disconnected.", ex);
-        }
-    }
+    /// <summary>
+    /// Informational responses are the server's on this backend: Kestrel answers <c>Expect: 100-continue</c> itself on
+    /// the first body read; nothing else is asked of this wire yet.
+    /// </summary>
+    public ValueTask WriteInformationalAsync(int status, IReadOnlyList<AsgiHeader> headers) => default;
 
     /// <summary>A short plain-text answer in the application's place (a clean 500, a 413 for a body too large).</summary>
     public async ValueTask WriteErrorAsync(int status, string message)
@@ -129,10 +150,51 @@ internal sealed class HttpContextResponseWire
     /// <summary>Ends the exchange abruptly: HTTP/1.1 closes the connection, HTTP/2 and HTTP/3 reset the stream.</summary>
     public void Abort() => _context.Abort();
 
+    public void Dispose() => _gate.Dispose();
+
     public static bool IsTransportError(Exception ex) =>
-        ex is IOException or OperationCanceledException or ObjectDisposedException or Microsoft.AspNetCore.Connections.ConnectionResetException;
+        ex is IOException or OperationCanceledException or ObjectDisposedException;
+
+    /// <summary>Status, the application's headers, and the content-length the cycle decided.</summary>
+    private void SetHead()
+    {
+        var cycle = Cycle;
+        var response = _context.Response;
+        var status = cycle.Status;
+        response.StatusCode = status;
+        var headers = cycle.Headers;
+        var target = response.Headers;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var header = headers[i];
+            var name = header.Name.Span;
+            // Framing is the server's (ASGI spec: an app's transfer-encoding is ignored); content-length is set below.
+            // HTTP/2 and HTTP/3 forbid connection-specific fields (RFC 9113 §8.2.2): they are dropped there.
+            if (ResponseHeaderInfo.IsTransferEncoding(name) || ResponseHeaderInfo.IsContentLength(name) || (!_http1 && IsConnectionSpecific(name)))
+            {
+                continue;
+            }
+
+            target.Append(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(header.Value.Span));
+        }
+
+        if (status < 200 || status == 204 || status == 304)
+        {
+            return; // RFC 9110 §8.6: no content-length where there is no content.
+        }
+
+        ref readonly var info = ref cycle.HeaderInfo;
+        if (info.HasContentLength)
+        {
+            response.ContentLength = info.ContentLength;
+        }
+        else if (cycle.ComputedContentLength >= 0)
+        {
+            response.ContentLength = cycle.ComputedContentLength;
+        }
+    }
 
     private static bool IsConnectionSpecific(ReadOnlySpan<byte> name) =>
-        System.Text.Ascii.EqualsIgnoreCase(name, "connection"u8) || System.Text.Ascii.EqualsIgnoreCase(name, "keep-alive"u8)
-        || System.Text.Ascii.EqualsIgnoreCase(name, "proxy-connection"u8) || System.Text.Ascii.EqualsIgnoreCase(name, "upgrade"u8);
+        Ascii.EqualsIgnoreCase(name, "connection"u8) || Ascii.EqualsIgnoreCase(name, "keep-alive"u8)
+        || Ascii.EqualsIgnoreCase(name, "proxy-connection"u8) || Ascii.EqualsIgnoreCase(name, "upgrade"u8);
 }

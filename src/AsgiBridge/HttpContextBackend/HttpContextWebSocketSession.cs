@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using AsgiBridge.Diagnostics;
-using AsgiBridge.Http1;
+using AsgiBridge.Cycle;
 using AsgiBridge.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -27,7 +27,7 @@ internal sealed class HttpContextWebSocketSession : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationToken _stopping;
     private readonly HttpContextResponseWire _wire;
-    private readonly HttpContextResponse _http;
+    private readonly RequestCycle _http;
     private readonly AsyncGate _sendLock = new();
     private State _state;
     private System.Net.WebSockets.WebSocket? _socket;
@@ -45,7 +45,10 @@ internal sealed class HttpContextWebSocketSession : IDisposable
         _logger = logger;
         _stopping = stopping;
         _wire = new HttpContextResponseWire(context);
-        _http = new HttpContextResponse(_wire, "GET");
+        // websocket.http.response: the application's HTTP answer goes through the shared request cycle's rules.
+        _http = new RequestCycle(_wire, new NoRequestBody());
+        _wire.Cycle = _http;
+        _http.Reset(isHead: false);
     }
 
     private enum State : byte
@@ -95,11 +98,13 @@ internal sealed class HttpContextWebSocketSession : IDisposable
                     Log.AppFailedAfterResponse(_logger, "GET", _scope.Path, failure);
                 }
 
-                if (_http.Progress < ResponseProgress.HeadWritten)
+                _http.OnAppReturned();
+                if (!_http.HeadWritten)
                 {
+                    _http.TryAnswerInstead();
                     await _wire.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
                 }
-                else if (_http.Progress != ResponseProgress.Complete || _http.Short)
+                else if (!_http.IsComplete || _http.IsShort)
                 {
                     _wire.Abort();
                 }
@@ -426,6 +431,14 @@ internal sealed class HttpContextWebSocketSession : IDisposable
         _shutdown.Dispose();
         _socket?.Dispose();
         _sendLock.Dispose();
-        _http.Dispose();
+        _wire.Dispose();
+    }
+
+    /// <summary>A WebSocket handshake request has no body.</summary>
+    private sealed class NoRequestBody : IRequestBodySource
+    {
+        public bool IsComplete => true;
+
+        public ValueTask<RequestBodyRead> ReadAsync() => new(new RequestBodyRead(null, Gone: false));
     }
 }

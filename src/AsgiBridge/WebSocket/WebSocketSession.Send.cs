@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using AsgiBridge.Cycle;
 using AsgiBridge.Http1;
 using AsgiBridge.Infrastructure;
 using Microsoft.AspNetCore.Connections.Features;

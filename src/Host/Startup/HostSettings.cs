@@ -4,12 +4,19 @@ using System.Globalization;
 namespace AsgiBridge.Host.Startup;
 
 /// <summary>
-/// Checks the generic host's settings the host relies on. <c>HostOptions</c> skips a <c>shutdownTimeoutSeconds</c>
-/// it cannot read as whole seconds and keeps 30 s without a word; here that stops the start like any bad setting.
+/// Checks the generic host's and the console logger's settings the host relies on. <c>HostOptions</c> skips a
+/// <c>shutdownTimeoutSeconds</c> it cannot read as whole seconds and keeps 30 s without a word, and the console
+/// logger falls back to its simple format for a formatter name it does not know; here each stops the start like
+/// any bad setting (one line, exit code 3).
 /// </summary>
 internal static class HostSettings
 {
     public const string ShutdownTimeoutKey = "shutdownTimeoutSeconds";
+
+    private const string ConsolePrefix = "Logging:Console:";
+
+    private static readonly string[] s_formatters = ["simple", "json", "systemd"];
+    private static readonly string[] s_fullModes = ["Wait", "DropWrite"];
 
     public static bool TryCheck(IConfiguration configuration, [NotNullWhen(false)] out string? error)
     {
@@ -17,6 +24,35 @@ internal static class HostSettings
         if (value is not null && !int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
             error = $"Invalid setting '{ShutdownTimeoutKey}' = '{value}': expected whole seconds (0 or more).";
+            return false;
+        }
+
+        return TryCheckOneOf(configuration, ConsolePrefix + "FormatterName", s_formatters, out error)
+            && TryCheckOneOf(configuration, ConsolePrefix + "QueueFullMode", s_fullModes, out error)
+            && TryCheckOneOf(configuration, ConsolePrefix + "LogToStandardErrorThreshold", Enum.GetNames<LogLevel>(), out error)
+            && TryCheckQueueLength(configuration, out error);
+    }
+
+    private static bool TryCheckOneOf(IConfiguration configuration, string key, string[] allowed, [NotNullWhen(false)] out string? error)
+    {
+        var value = configuration[key];
+        if (value is not null && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+        {
+            error = $"Invalid setting '{key}' = '{value}': expected one of {string.Join(", ", allowed)}.";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    private static bool TryCheckQueueLength(IConfiguration configuration, [NotNullWhen(false)] out string? error)
+    {
+        const string key = ConsolePrefix + "MaxQueueLength";
+        var value = configuration[key];
+        if (value is not null && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length < 1))
+        {
+            error = $"Invalid setting '{key}' = '{value}': expected a whole number of log messages, 1 or more.";
             return false;
         }
 

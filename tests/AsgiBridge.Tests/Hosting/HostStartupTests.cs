@@ -78,6 +78,10 @@ public sealed partial class HostStartupTests
     [InlineData("--Asgi:MaxRequestLineSize=0", "Asgi:MaxRequestLineSize")]
     [InlineData("--timeout-keep-alive=soon", "Asgi:TimeoutKeepAlive")]
     [InlineData("--timeout-graceful-shutdown=1.5", "shutdownTimeoutSeconds")]
+    [InlineData("--Logging:Console:FormatterName=jsn", "Logging:Console:FormatterName")]
+    [InlineData("--Logging:Console:QueueFullMode=Drop", "Logging:Console:QueueFullMode")]
+    [InlineData("--Logging:Console:MaxQueueLength=0", "Logging:Console:MaxQueueLength")]
+    [InlineData("--Logging:Console:LogToStandardErrorThreshold=Loud", "Logging:Console:LogToStandardErrorThreshold")]
     public async Task A_bad_setting_is_one_line_and_exit_3(string argument, string setting)
     {
         using var host = HostProcess.Start("--app", "hello", "--port", "0", argument);

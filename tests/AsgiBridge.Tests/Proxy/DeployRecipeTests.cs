@@ -267,20 +267,7 @@ public sealed class DeployRecipeTests : IAsyncLifetime
 
     private static string ExtractSite()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "docs", "deploy.md")))
-        {
-            directory = directory.Parent;
-        }
-
-        Assert.True(directory is not null, "docs/deploy.md not found above " + AppContext.BaseDirectory);
-        var text = File.ReadAllText(Path.Combine(directory.FullName, "docs", "deploy.md")).ReplaceLineEndings("\n");
-        var marker = text.IndexOf(Marker, StringComparison.Ordinal);
-        Assert.True(marker >= 0, $"docs/deploy.md has no {Marker}");
-        const string Fence = "```nginx\n";
-        var start = text.IndexOf(Fence, marker, StringComparison.Ordinal) + Fence.Length;
-        var end = text.IndexOf("\n```", start, StringComparison.Ordinal);
-        var site = text[start..end];
+        var site = DeployDoc.Block(Marker, "nginx");
         foreach (var placeholder in new[] { "__LISTEN__", "__LISTEN_UNIX__", "__UPSTREAM__", "__SOCKET__", "X-Forwarded-Proto $scheme" })
         {
             Assert.Contains(placeholder, site, StringComparison.Ordinal);

@@ -1,7 +1,8 @@
 using System.Text;
+using AsgiBridge.Http1;
 using AsgiBridge.Infrastructure;
 
-namespace AsgiBridge.Http1;
+namespace AsgiBridge.Cycle;
 
 /// <summary>
 /// What the server needs to know about the application's response headers, found while validating them on
