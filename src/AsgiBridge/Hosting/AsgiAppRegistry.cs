@@ -17,7 +17,7 @@ namespace AsgiBridge.Hosting;
 /// </summary>
 internal sealed class AsgiAppRegistry
 {
-    private static readonly ConditionalWeakTable<IServiceProvider, AsgiAppRegistry> s_standalone = [];
+    private static readonly ConditionalWeakTable<object, AsgiAppRegistry> s_standalone = [];
     private readonly Lock _lock = new();
     private readonly Dictionary<AsgiApp, AsgiAppInstance> _byApp = new(ReferenceEqualityComparer.Instance);
     private readonly List<AsgiAppInstance> _instances = [];
@@ -53,7 +53,10 @@ internal sealed class AsgiAppRegistry
     public static AsgiAppRegistry For(IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return services.GetService<AsgiAppRegistry>() ?? s_standalone.GetValue(services, CreateStandalone);
+        // Keyed by the container's root scope factory: the host's IServiceProvider and the one Kestrel's options hold
+        // are different objects over the same container.
+        var key = (object?)services.GetService<IServiceScopeFactory>() ?? services;
+        return services.GetService<AsgiAppRegistry>() ?? s_standalone.GetValue(key, _ => CreateStandalone(services));
     }
 
     private static AsgiAppRegistry CreateStandalone(IServiceProvider services)
