@@ -39,7 +39,8 @@ internal static class PythonPackages
 
         var script = "import importlib.util as u, sysconfig, os\n" +
                      $"print(','.join(m for m in {PyList(s_modules)} if u.find_spec(m)))\n" +
-                     "print(os.path.exists(os.path.join(sysconfig.get_config_var('LIBDIR') or '', sysconfig.get_config_var('LDLIBRARY') or '')))\n";
+                     "v = sysconfig.get_config_var\n" +
+                     "print(any(os.path.exists(os.path.join(v('LIBDIR') or '', n or '')) for n in (v('LDLIBRARY'), v('INSTSONAME')) if n and '.so' in n))\n";
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(script);
