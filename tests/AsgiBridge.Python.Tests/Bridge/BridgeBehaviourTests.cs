@@ -70,6 +70,15 @@ public sealed class BridgeBehaviourTests(BridgeServer fixture) : IClassFixture<B
     }
 
     [SkippableFact]
+    public async Task A_WebSocket_denial_with_an_HTTP_response_reaches_the_client()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var response = await RawHttp.SendAsync(fixture.Server.Port, "GET", "/ws-http-deny", [("upgrade", "websocket"), ("connection", "upgrade"), ("sec-websocket-version", "13"), ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")]);
+        Assert.Equal(401, response.Status);
+        Assert.Equal("no ticket", response.Text);
+    }
+
+    [SkippableFact]
     public async Task A_binary_WebSocket_message_round_trips()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);

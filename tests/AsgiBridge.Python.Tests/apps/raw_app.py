@@ -122,6 +122,11 @@ async def websocket(scope, receive, send):
     if scope["path"] == "/ws-deny":
         await send({"type": "websocket.close", "code": 1000})
         return
+    if scope["path"] == "/ws-http-deny":
+        # The websocket.http.response extension: a full HTTP response instead of the handshake.
+        await send({"type": "websocket.http.response.start", "status": 401, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "websocket.http.response.body", "body": b"no ticket"})
+        return
     subprotocol = scope["subprotocols"][0] if scope["subprotocols"] else None
     await send({"type": "websocket.accept", "subprotocol": subprotocol})
     while True:
