@@ -101,6 +101,12 @@ internal sealed class PythonChannel : IValueTaskSource
             _receiveInFlight = true;
             pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReceiveCompleted ??= OnReceiveCompleted);
         }
+        else if (_receiveWaiter != 0 && IsPending(_receiveWaiter))
+        {
+            // Two tasks awaiting receive() at once: the server's rule (docs/contract.md, "receive").
+            CPython.SetError(_loop.Refs.RuntimeError, "receive() called while another receive() is pending.");
+            return 0;
+        }
 
         return NewWaiter(ref _receiveWaiter);
     }
@@ -249,6 +255,21 @@ internal sealed class PythonChannel : IValueTaskSource
         var settled = result == CPython.True;
         CPython.DecRef(result);
         return settled;
+    }
+
+    private bool IsPending(nint future)
+    {
+        CPython.IncRef(future);
+        var result = PythonRefs.Call(_loop.Refs.Pending, future);
+        if (result == 0)
+        {
+            CPython.ClearError();
+            return false;
+        }
+
+        var pending = result == CPython.True;
+        CPython.DecRef(result);
+        return pending;
     }
 
     /// <summary>A new future stored in <paramref name="slot"/> (replacing a cancelled one); returns another reference to it.</summary>

@@ -127,23 +127,36 @@ internal sealed class PythonLoop : IDisposable
         Volatile.Write(ref _wakePending, 0);
         while (_queue.TryDequeue(out var work))
         {
-            switch (work.Kind)
+            try
             {
-                case WorkKind.Start:
-                    var id = ++_nextId;
-                    _channels[id] = work.Channel!;
-                    work.Channel!.StartOnLoop(id);
-                    break;
-                case WorkKind.ReceiveCompleted:
-                    work.Channel!.DeliverReceive();
-                    break;
-                case WorkKind.SendCompleted:
-                    work.Channel!.DeliverSend();
-                    break;
-                case WorkKind.Stop:
-                    PythonRefs.CallNoResult(Refs.Stop);
-                    break;
+                Run(work.Channel, work.Kind);
             }
+            catch (Exception ex)
+            {
+                // A bridge bug must not strand the items queued behind it.
+                Console.Error.WriteLine($"AsgiBridge.Python: {work.Kind} failed: {ex}");
+            }
+        }
+    }
+
+    private void Run(PythonChannel? channel, WorkKind kind)
+    {
+        switch (kind)
+        {
+            case WorkKind.Start:
+                var id = ++_nextId;
+                _channels[id] = channel!;
+                channel!.StartOnLoop(id);
+                break;
+            case WorkKind.ReceiveCompleted:
+                channel!.DeliverReceive();
+                break;
+            case WorkKind.SendCompleted:
+                channel!.DeliverSend();
+                break;
+            case WorkKind.Stop:
+                PythonRefs.CallNoResult(Refs.Stop);
+                break;
         }
     }
 

@@ -17,6 +17,8 @@ internal sealed class PythonRefs
 
     public nint Stop { get; private set; }
 
+    public nint Pending { get; private set; }
+
     public nint CreateFuture { get; private set; }
 
     /// <summary>The lifespan scope's <c>state</c>; every other scope gets a shallow copy (ASGI lifespan spec).</summary>
@@ -40,6 +42,7 @@ internal sealed class PythonRefs
         Resolve = CPython.GetAttr(module, "_resolve");
         Reject = CPython.GetAttr(module, "_reject");
         Stop = CPython.GetAttr(module, "stop");
+        Pending = CPython.GetAttr(module, "_pending");
         var loop = CPython.GetAttr(module, "_loop");
         CreateFuture = CPython.GetAttr(loop, "create_future");
         CPython.DecRef(loop);

@@ -184,6 +184,10 @@ def _resolve(future, value):
     return True
 
 
+def _pending(future):
+    return not future.done()
+
+
 def _reject(future, kind, message):
     if future.done():
         return False

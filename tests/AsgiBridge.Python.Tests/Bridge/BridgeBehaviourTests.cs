@@ -79,6 +79,23 @@ public sealed class BridgeBehaviourTests(BridgeServer fixture) : IClassFixture<B
     }
 
     [SkippableFact]
+    public async Task A_cancelled_receive_keeps_its_event_for_the_next_one()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var response = await RawHttp.SendAsync(fixture.Server.Port, "GET", "/cancelled-receive");
+        Assert.Equal("ok", response.Text);
+        await WaitForOutputAsync("after-cancel: http.disconnect");
+    }
+
+    [SkippableFact]
+    public async Task Two_receives_at_once_are_refused_as_the_contract_says()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var response = await RawHttp.SendAsync(fixture.Server.Port, "GET", "/concurrent-receive");
+        Assert.Equal("refused: receive() called while another receive() is pending.", response.Text);
+    }
+
+    [SkippableFact]
     public async Task A_binary_WebSocket_message_round_trips()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);

@@ -88,6 +88,29 @@ async def app(scope, receive, send):
         return
     if path == "/no-response":
         return
+    if path == "/cancelled-receive":
+        # A receive() cancelled while the server waits (as Starlette's is_disconnected does) loses nothing: the
+        # event it was waiting for comes with the next receive().
+        await receive()
+        waiting = asyncio.ensure_future(receive())
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        await text(send, 200, b"ok")
+        message = await asyncio.wait_for(receive(), 5)
+        print(f"after-cancel: {message['type']}", flush=True)
+        return
+    if path == "/concurrent-receive":
+        await receive()
+        first = asyncio.ensure_future(receive())
+        await asyncio.sleep(0.05)
+        try:
+            await receive()
+            outcome = b"allowed"
+        except RuntimeError as exc:
+            outcome = b"refused: " + str(exc).encode()
+        first.cancel()
+        await text(send, 200, outcome)
+        return
 
     # The scope, as types: what the differential tests compare between servers.
     described = {
