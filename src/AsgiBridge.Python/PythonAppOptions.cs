@@ -5,7 +5,8 @@ public sealed class PythonAppOptions
 {
     /// <summary>
     /// The Python executable whose installation is embedded. Defaults to null: <c>$VIRTUAL_ENV/bin/python</c> when
-    /// <c>VIRTUAL_ENV</c> is set, else <c>python3</c> on PATH.
+    /// <c>VIRTUAL_ENV</c> is set, else <c>python3</c> on PATH, or <c>/usr/bin/python3</c> when only that one can import
+    /// the app's module (packages installed with apt belong to it).
     /// </summary>
     public string? PythonExecutable { get; set; }
 

@@ -28,6 +28,12 @@ public sealed class PythonAsgiApp : IAsyncDisposable
     /// <summary>The Python executable whose installation is embedded (<c>sys.executable</c>).</summary>
     public string PythonExecutable => _loop.Interpreter.Executable;
 
+    /// <summary>
+    /// Why this interpreter: <c>--python-exe</c> (<see cref="PythonAppOptions.PythonExecutable"/>), <c>VIRTUAL_ENV</c>,
+    /// <c>python3 on PATH</c>, or <c>/usr/bin/python3</c> with the reason <c>python3</c> on PATH was passed over.
+    /// </summary>
+    public string InterpreterChoice => _loop.Interpreter.Choice;
+
     /// <summary>The Python version, such as <c>3.11.2</c>.</summary>
     public string PythonVersion => _loop.Interpreter.Version;
 
@@ -53,9 +59,12 @@ public sealed class PythonAsgiApp : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(appSpec);
         options ??= new PythonAppOptions();
-        var interpreter = PythonInterpreter.Locate(options.PythonExecutable, options.LibraryPath);
+        var interpreter = PythonInterpreter.Choose(options.PythonExecutable, options.LibraryPath, ModuleOf(appSpec), options.AppDir);
         return new PythonAsgiApp(PythonLoop.Start(interpreter, appSpec, options), options.ShutdownTimeout);
     }
+
+    /// <summary>The module part of <c>module:attribute</c> (what the interpreter choice tries to import).</summary>
+    private static string ModuleOf(string appSpec) => appSpec.Split(':', 2)[0];
 
     /// <summary>
     /// Stops the event loop (tasks still running are cancelled) and finalizes the interpreter; waits at most

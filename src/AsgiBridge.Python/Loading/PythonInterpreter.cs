@@ -12,6 +12,107 @@ namespace AsgiBridge.Python.Loading;
 /// </summary>
 internal sealed record PythonInterpreter(string Executable, string Version, string LibraryPath)
 {
+    /// <summary>Debian's (and most distributions') own interpreter, which packages installed with apt belong to.</summary>
+    internal const string SystemPython = "/usr/bin/python3";
+
+    /// <summary>How this interpreter was chosen, for the start-up log.</summary>
+    public string Choice { get; init; } = "";
+
+    // Imports the app's module as uvicorn would (the app directory first on sys.path), in a child process.
+    private const string ImportProbe =
+        "import importlib, sys\n" +
+        "sys.path.insert(0, sys.argv[1])\n" +
+        "importlib.import_module(sys.argv[2])\n";
+
+    /// <summary>
+    /// Chooses the interpreter for an app: <paramref name="executable"/> or <c>$VIRTUAL_ENV/bin/python</c> when there
+    /// is one, else <c>python3</c> on PATH, unless that one cannot import the app's module and the system's
+    /// <c>/usr/bin/python3</c> (a different installation) can. A <c>python3</c> managed by pyenv, conda or a
+    /// version manager comes first on many PATHs, while the frameworks a user installed with apt (python3-fastapi,
+    /// ...) belong to the system's: uvicorn runs on the Python it was installed into, and this is the nearest
+    /// equivalent. Each candidate imports the module in a child process, so the embedded interpreter is started only
+    /// once, with the one chosen (docs/python.md).
+    /// </summary>
+    public static PythonInterpreter Choose(string? executable, string? library, string module, string? appDir)
+    {
+        if (!string.IsNullOrEmpty(executable))
+        {
+            return Locate(executable, library) with { Choice = "--python-exe" };
+        }
+
+        var venv = Environment.GetEnvironmentVariable("VIRTUAL_ENV");
+        if (!string.IsNullOrEmpty(venv) && File.Exists(Path.Combine(venv, "bin", "python")))
+        {
+            return Locate(null, library) with { Choice = "VIRTUAL_ENV" };
+        }
+
+        var onPath = Locate("python3", library) with { Choice = "python3 on PATH" };
+        if (!File.Exists(SystemPython) || SameFile(onPath.Executable, SystemPython) || !string.IsNullOrEmpty(library))
+        {
+            return onPath;
+        }
+
+        var directory = Path.GetFullPath(string.IsNullOrEmpty(appDir) ? "." : appDir);
+        if (Imports("python3", module, directory) is not { } failure)
+        {
+            return onPath;
+        }
+
+        PythonInterpreter system;
+        try
+        {
+            system = Locate(SystemPython, library);
+        }
+        catch (PythonLoadException)
+        {
+            return onPath;
+        }
+
+        return Imports(SystemPython, module, directory) is null
+            ? system with { Choice = $"{SystemPython}: python3 on PATH ({onPath.Executable}) cannot import '{module}' ({failure})" }
+            : onPath;
+    }
+
+    /// <summary>Null when <paramref name="exe"/> imports the module; else the last line of what it raised.</summary>
+    private static string? Imports(string exe, string module, string directory)
+    {
+        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-c", ImportProbe, directory, module })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = Process.Start(start);
+            if (process is null)
+            {
+                return "could not be started";
+            }
+
+            process.StandardInput.Close();
+            var errors = process.StandardError.ReadToEndAsync();
+            _ = process.StandardOutput.ReadToEndAsync();
+            if (!process.WaitForExit(30_000))
+            {
+                process.Kill(entireProcessTree: true);
+                return "did not finish importing within 30 s";
+            }
+
+            return process.ExitCode == 0 ? null : errors.Result.Trim().Split('\n')[^1];
+        }
+        catch (Win32Exception)
+        {
+            return "could not be started";
+        }
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        static string Resolve(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        return string.Equals(Resolve(a), Resolve(b), StringComparison.Ordinal);
+    }
+
     // What the interpreter reports about itself, as one JSON line.
     private const string Probe =
         "import json, sys, sysconfig\n" +

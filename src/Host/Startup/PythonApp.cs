@@ -42,7 +42,7 @@ internal sealed class PythonApp : IAsyncDisposable
         try
         {
             _loaded = PythonAsgiApp.Load(Spec, options);
-            HostLog.PythonLoaded(logger, Spec, _loaded.PythonExecutable, _loaded.PythonVersion, _loaded.Interface, _loaded.EventLoop);
+            HostLog.PythonLoaded(logger, Spec, _loaded.PythonExecutable, _loaded.PythonVersion, _loaded.Interface, _loaded.EventLoop, _loaded.InterpreterChoice);
             return null;
         }
         catch (PythonLoadException ex)
