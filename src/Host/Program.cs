@@ -42,8 +42,11 @@ builder.Logging.AddBatchedConsole();
 // The slim builder pins the console formatter to "simple": let Logging:Console:FormatterName (json, systemd) choose.
 builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = builder.Configuration["Logging:Console:FormatterName"] ?? o.FormatterName);
 
-var appName = builder.Configuration["app"] ?? BuiltInApps.DefaultName;
-if (!BuiltInApps.TryGet(appName, out var app))
+// A Python app (--python main:app) is loaded once the host is built, so its traceback reaches the host's log.
+await using var python = PythonApp.FromConfiguration(builder.Configuration);
+var appName = python?.Spec ?? builder.Configuration["app"] ?? BuiltInApps.DefaultName;
+AsgiApp? app = python?.App;
+if (app is null && !BuiltInApps.TryGet(appName, out app))
 {
     await Console.Error.WriteLineAsync($"Unknown app '{appName}'. Built-in apps: {string.Join(", ", BuiltInApps.Names)}.");
     return ExitCodes.UsageError;
@@ -82,6 +85,12 @@ catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationE
 var server = host.Services.GetRequiredService<IServer>();
 ICollection<string> Bound() => server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(HostLog.Category);
+if (python?.Load(builder.Configuration, logger) is { } loadFailure)
+{
+    return await FailedAsync(loadFailure);
+}
+
+appName = python?.Description ?? appName;
 host.Lifetime.ApplicationStarted.Register(() =>
 {
     foreach (var address in Bound())

@@ -61,7 +61,7 @@ internal static class CommandLine
             var name = equals < 0 ? arg[2..] : arg[2..equals];
             var inline = equals < 0 ? null : arg[(equals + 1)..];
 
-            if (UvicornFlags.TryGet(name, out var flag))
+            if (UvicornFlags.TryGet(name, out var flag) || PythonFlags.TryGet(name, out flag))
             {
                 if (!flag.TakesValue)
                 {
@@ -119,6 +119,11 @@ internal static class CommandLine
             }
         }
 
+        if (PythonConflict(settings) is { } conflict)
+        {
+            return ParsedCommandLine.Fail(conflict);
+        }
+
         if (uds is not null && (host is not null || port is not null || urls))
         {
             return ParsedCommandLine.Fail("Option '--uds' cannot be combined with '--host', '--port' or '--urls'.");
@@ -140,6 +145,25 @@ internal static class CommandLine
         }
 
         return ParsedCommandLine.Run(settings);
+    }
+
+    /// <summary>The Python flags need <c>--python</c>, which serves a Python app instead of a built-in one (<c>--app</c>).</summary>
+    private static string? PythonConflict(List<KeyValuePair<string, string>> settings)
+    {
+        var python = settings.Exists(s => s.Key == PythonFlags.AppKey);
+        if (python && settings.Exists(s => s.Key.Equals("app", StringComparison.OrdinalIgnoreCase)))
+        {
+            return "Options '--python' and '--app' cannot be combined: serve a Python app or a built-in one.";
+        }
+
+        var orphan = settings.Find(s => s.Key.StartsWith("Python:", StringComparison.Ordinal) && s.Key != PythonFlags.AppKey);
+        if (!python && orphan.Key is not null)
+        {
+            var flag = Array.Find(PythonFlags.All, f => f.Key == orphan.Key);
+            return $"Option '--{flag?.Name ?? orphan.Key}' needs '--python MODULE:ATTR'.";
+        }
+
+        return null;
     }
 
     /// <summary>The value after <c>=</c>, else the next argument unless it is itself an option.</summary>

@@ -61,6 +61,24 @@ internal static class Usage
 
         text.AppendLine("Values go as --flag VALUE or --flag=VALUE; a malformed value is reported by the setting it sets.");
         text.AppendLine();
+        text.AppendLine("Python ASGI apps (docs/python.md), in place of --app:");
+        foreach (var flag in PythonFlags.All)
+        {
+            var usage = flag.TakesValue ? $"--{flag.Name} {flag.ValueName}" : $"--{flag.Name}";
+            var meaning = flag switch
+            {
+                { Name: "python" } => "serve this Python app (uvicorn's APP argument)",
+                { Name: "app-dir" } => "put DIR first on sys.path (default: none)",
+                { Name: "factory" } => "MODULE:ATTR is a factory: call it to get the app",
+                { Name: "python-exe" } => "the Python to embed (default $VIRTUAL_ENV/bin/python, else python3)",
+                { Name: "python-lib" } => "its shared libpython (default: what sysconfig names)",
+                { Kind: FlagKind.Choice } => $"{string.Join(", ", flag.Choices!.Keys)} (default auto)",
+                _ => flag.Key,
+            };
+            Line(text, usage, meaning);
+        }
+
+        text.AppendLine();
         text.AppendLine("Common settings (section Asgi; all of them in docs/configuration.md):");
         Line(text, "TimeoutKeepAlive", "5 s; idle time allowed on a keep-alive connection");
         Line(text, "MaxRequestBodySize", "30000000 bytes (null: no limit)");
@@ -73,7 +91,8 @@ internal static class Usage
         text.AppendLine("Exit codes:");
         Line(text, ExitCodes.Success.ToString(System.Globalization.CultureInfo.InvariantCulture), "stopped normally (Ctrl+C, SIGTERM, Asgi:LimitMaxRequests); --help, --version");
         Line(text, ExitCodes.UsageError.ToString(System.Globalization.CultureInfo.InvariantCulture), "bad command line: unknown option, option without its value, unknown app");
-        Line(text, ExitCodes.StartupFailed.ToString(System.Globalization.CultureInfo.InvariantCulture), "start-up failed: bad setting or address, address in use, lifespan startup failed");
+        Line(text, ExitCodes.StartupFailed.ToString(System.Globalization.CultureInfo.InvariantCulture), "start-up failed: bad setting or address, address in use, lifespan startup failed,");
+        Line(text, "", "a Python app that cannot be loaded");
         Line(text, ExitCodes.ForcedExit.ToString(System.Globalization.CultureInfo.InvariantCulture), "a second Ctrl+C or SIGTERM: exit without waiting for requests");
         return text.ToString();
     }

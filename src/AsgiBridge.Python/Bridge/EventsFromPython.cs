@@ -1,0 +1,247 @@
+using AsgiBridge.Python.Interop;
+
+namespace AsgiBridge.Python.Bridge;
+
+/// <summary>
+/// A dict the app passed to <c>send</c>, as the .NET event the server's <c>send</c> takes. <c>http.response.body</c>
+/// and a well-formed <c>http.response.start</c> become typed events directly; anything else becomes a plain
+/// dictionary of the contract's types, so the server checks it and raises with its own message (docs/contract.md,
+/// "Events"). Bytes are copied out of Python: the server may write them after <c>send</c> has returned a future.
+/// Loop thread, GIL held.
+/// </summary>
+internal static class EventsFromPython
+{
+    public static IDictionary<string, object?> Convert(nint message, string scopeType)
+    {
+        if (!CPython.HasFlag(message, CPython.DictSubclass))
+        {
+            throw new AsgiProtocolException($"send() takes a dict with a 'type' key, not {TypeName(message)} (in a '{scopeType}' scope).");
+        }
+
+        var type = CPython.DictGet(message, PyStrings.Type);
+        if (type != 0 && CPython.TryGetUtf8(type, out var name))
+        {
+            if (name.SequenceEqual("http.response.body"u8) && TryBody(message) is { } body)
+            {
+                return body;
+            }
+
+            if (name.SequenceEqual("http.response.start"u8) && TryStart(message) is { } start)
+            {
+                return start;
+            }
+        }
+
+        return Dict(message);
+    }
+
+    private static HttpResponseBodyEvent? TryBody(nint message)
+    {
+        var body = CPython.DictGet(message, PyStrings.Body);
+        byte[] bytes;
+        if (body == 0 || body == CPython.None)
+        {
+            bytes = [];
+        }
+        else if (TryBytes(body) is { } copied)
+        {
+            bytes = copied;
+        }
+        else
+        {
+            return null;
+        }
+
+        var more = CPython.DictGet(message, PyStrings.MoreBody);
+        return new HttpResponseBodyEvent(bytes, more != 0 && CPython.IsTrue(more));
+    }
+
+    private static HttpResponseStartEvent? TryStart(nint message)
+    {
+        var status = CPython.DictGet(message, PyStrings.Status);
+        if (status == 0 || CPython.HasFlag(status, CPython.LongSubclass) is false || status == CPython.True || status == CPython.False
+            || !CPython.TryGetLong(status, out var code) || code is < int.MinValue or > int.MaxValue)
+        {
+            return null;
+        }
+
+        var headers = CPython.DictGet(message, PyStrings.Headers);
+        if (headers == 0 || headers == CPython.None)
+        {
+            return new HttpResponseStartEvent((int)code);
+        }
+
+        var list = TryHeaders(headers);
+        return list is null ? null : new HttpResponseStartEvent((int)code, list);
+    }
+
+    /// <summary>Any iterable of 2-item tuples or lists of bytes-like objects; null when it is anything else.</summary>
+    private static List<AsgiHeader>? TryHeaders(nint headers)
+    {
+        if (!CPython.HasFlag(headers, CPython.ListSubclass | CPython.TupleSubclass))
+        {
+            return null; // a dict, a generator...: the generic path decides
+        }
+
+        var iterator = CPython.GetIter(headers);
+        if (iterator == 0)
+        {
+            CPython.ClearError();
+            return null;
+        }
+
+        var list = new List<AsgiHeader>();
+        try
+        {
+            nint item;
+            while ((item = CPython.IterNext(iterator)) != 0)
+            {
+                var pair = TryPair(item);
+                CPython.DecRef(item);
+                if (pair is null)
+                {
+                    return null;
+                }
+
+                list.Add(pair.Value);
+            }
+
+            if (CPython.ErrorOccurred)
+            {
+                CPython.ClearError();
+                return null;
+            }
+
+            return list;
+        }
+        finally
+        {
+            CPython.DecRef(iterator);
+        }
+    }
+
+    private static AsgiHeader? TryPair(nint item)
+    {
+        if (!CPython.HasFlag(item, CPython.ListSubclass | CPython.TupleSubclass))
+        {
+            return null;
+        }
+
+        var iterator = CPython.GetIter(item);
+        if (iterator == 0)
+        {
+            CPython.ClearError();
+            return null;
+        }
+
+        try
+        {
+            var first = CPython.IterNext(iterator);
+            var second = first == 0 ? 0 : CPython.IterNext(iterator);
+            var third = second == 0 ? 0 : CPython.IterNext(iterator);
+            var name = first == 0 || !CPython.HasFlag(first, CPython.BytesSubclass) ? null : TryBytes(first);
+            var value = second == 0 || !CPython.HasFlag(second, CPython.BytesSubclass) ? null : TryBytes(second);
+            CPython.DecRef(first);
+            CPython.DecRef(second);
+            CPython.DecRef(third);
+            if (CPython.ErrorOccurred)
+            {
+                CPython.ClearError();
+                return null;
+            }
+
+            return name is null || value is null || third != 0 ? null : new AsgiHeader(name, value);
+        }
+        finally
+        {
+            CPython.DecRef(iterator);
+        }
+    }
+
+    private static byte[]? TryBytes(nint o)
+    {
+        if (CPython.HasFlag(o, CPython.UnicodeSubclass) || !CPython.TryGetBuffer(o, out var view))
+        {
+            return null;
+        }
+
+        try
+        {
+            return view.Span.ToArray();
+        }
+        finally
+        {
+            CPython.ReleaseBuffer(ref view);
+        }
+    }
+
+    private static Dictionary<string, object?> Dict(nint dict)
+    {
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        nint position = 0;
+        while (CPython.DictNext(dict, ref position, out var key, out var value))
+        {
+            if (CPython.ToStringOrNull(key) is { } name)
+            {
+                result[name] = Value(value);
+            }
+        }
+
+        return result;
+    }
+
+    private static object? Value(nint o)
+    {
+        if (o == CPython.None)
+        {
+            return null;
+        }
+
+        if (o == CPython.True || o == CPython.False)
+        {
+            return o == CPython.True;
+        }
+
+        if (CPython.HasFlag(o, CPython.LongSubclass))
+        {
+            return CPython.TryGetLong(o, out var number) ? number is >= int.MinValue and <= int.MaxValue ? (int)number : number : new UnsupportedValue("int too large");
+        }
+
+        if (CPython.HasFlag(o, CPython.UnicodeSubclass))
+        {
+            return (object?)CPython.ToStringOrNull(o) ?? new UnsupportedValue("str with lone surrogates");
+        }
+
+        if (CPython.HasFlag(o, CPython.DictSubclass))
+        {
+            return Dict(o);
+        }
+
+        if (CPython.HasFlag(o, CPython.ListSubclass | CPython.TupleSubclass))
+        {
+            var items = new List<object?>();
+            var iterator = CPython.GetIter(o);
+            nint item;
+            while ((item = CPython.IterNext(iterator)) != 0)
+            {
+                items.Add(Value(item));
+                CPython.DecRef(item);
+            }
+
+            CPython.DecRef(iterator);
+            return items.ToArray();
+        }
+
+        return TryBytes(o) ?? (object)new UnsupportedValue(TypeName(o));
+    }
+
+    /// <summary><c>type(o).__name__</c>: <c>tp_name</c> follows the type object's 24-byte <c>PyVarObject</c> header.</summary>
+    private static unsafe string TypeName(nint o) =>
+        System.Runtime.InteropServices.Marshal.PtrToStringUTF8(*(nint*)(CPython.TypeOf(o) + (3 * sizeof(nint)))) ?? "?";
+
+    /// <summary>A Python value with no place in the contract: the server's checks name its type if a known key holds it.</summary>
+    private sealed record UnsupportedValue(string PythonType)
+    {
+        public override string ToString() => $"Python {PythonType}";
+    }
+}

@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using AsgiBridge.Python.Interop;
+
+namespace AsgiBridge.Python.Bridge;
+
+/// <summary>
+/// The .NET functions Python calls: C functions (<c>METH_FASTCALL</c>, no argument tuple) set on the bridge module as
+/// <c>_native_drain</c>, <c>_native_receive</c>, <c>_native_send</c> and <c>_native_done</c>. A call from Python costs
+/// what a call to a C extension costs. Each catches everything: an exception must not unwind into CPython.
+/// </summary>
+internal static unsafe class NativeEntryPoints
+{
+    // PyMethodDef (Include/methodobject.h): name, function, flags, doc; 32 bytes on 64-bit. Kept for the process.
+    private const int MethodDefSize = 4 * 8;
+
+    public static void Install(nint module)
+    {
+        Add(module, "_native_drain", &Drain);
+        Add(module, "_native_receive", &Receive);
+        Add(module, "_native_send", &Send);
+        Add(module, "_native_done", &Done);
+    }
+
+    private static void Add(nint module, string name, delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function)
+    {
+        var def = (nint*)NativeMemory.AllocZeroed(MethodDefSize);
+        def[0] = Marshal.StringToCoTaskMemUTF8(name);
+        def[1] = (nint)function;
+        def[2] = CPython.MethFastCall;
+        var pyFunction = CPython.NewFunction((nint)def);
+        if (pyFunction == 0)
+        {
+            CPython.PrintError();
+            throw new InvalidOperationException($"Could not create the bridge function {name}.");
+        }
+
+        CPython.SetAttr(module, name, pyFunction);
+        CPython.DecRef(pyFunction);
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint Drain(nint self, nint* args, nint count)
+    {
+        try
+        {
+            PythonLoop.Current!.Drain();
+            return CPython.NewNone();
+        }
+        catch (Exception ex)
+        {
+            return Fail(ex);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint Receive(nint self, nint* args, nint count)
+    {
+        try
+        {
+            return Channel(args, count, 1) is { } channel ? channel.Receive() : 0;
+        }
+        catch (Exception ex)
+        {
+            return Fail(ex);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint Send(nint self, nint* args, nint count)
+    {
+        try
+        {
+            return Channel(args, count, 2) is { } channel ? channel.Send(args[1]) : 0;
+        }
+        catch (Exception ex)
+        {
+            return Fail(ex);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint Done(nint self, nint* args, nint count)
+    {
+        try
+        {
+            if (Channel(args, count, 3) is not { } channel)
+            {
+                return 0;
+            }
+
+            CPython.TryGetLong(args[1], out var outcome);
+            channel.Done((int)outcome, CPython.ToStringOrNull(args[2]));
+            return CPython.NewNone();
+        }
+        catch (Exception ex)
+        {
+            return Fail(ex);
+        }
+    }
+
+    private static PythonChannel? Channel(nint* args, nint count, int expected)
+    {
+        var loop = PythonLoop.Current!;
+        if (count != expected || !CPython.TryGetLong(args[0], out var id))
+        {
+            CPython.SetError(loop.Refs.TypeError, "bad call of an AsgiBridge bridge function");
+            return null;
+        }
+
+        var channel = loop.Find(id);
+        if (channel is null)
+        {
+            CPython.SetError(loop.Refs.RuntimeError, "receive() or send() called after the ASGI app returned for this scope.");
+        }
+
+        return channel;
+    }
+
+    private static nint Fail(Exception ex)
+    {
+        var loop = PythonLoop.Current;
+        if (loop is not null && loop.Refs.RuntimeError != 0)
+        {
+            CPython.SetError(loop.Refs.RuntimeError, $"AsgiBridge bridge error: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        return 0;
+    }
+}

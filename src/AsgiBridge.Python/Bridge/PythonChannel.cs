@@ -1,0 +1,325 @@
+using System.Threading.Tasks.Sources;
+using AsgiBridge.Python.Interop;
+
+namespace AsgiBridge.Python.Bridge;
+
+/// <summary>
+/// One scope (request, WebSocket session or lifespan) between the server and the Python app: the app call's task on
+/// the .NET side, the <c>receive</c>/<c>send</c> futures on the Python side.
+/// <para>
+/// Threads: the constructor and <see cref="Completion"/> are Kestrel's; everything else runs on the loop thread,
+/// except the two completion callbacks, which only store a result and post the channel back to the loop. So a
+/// request whose <c>receive</c> and <c>send</c> complete synchronously (a body already read, a response that fits
+/// the transport's buffer) crosses threads twice: in with <see cref="WorkKind.Start"/>, out through
+/// <see cref="Completion"/>.
+/// </para>
+/// </summary>
+internal sealed class PythonChannel : IValueTaskSource
+{
+    private readonly PythonLoop _loop;
+    private readonly AsgiScope _scope;
+    private readonly AsgiReceive _receive;
+    private readonly AsgiSend _send;
+    private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
+    private long _id;
+    private bool _finished;
+
+    // receive: at most one server receive in flight. The app may stop waiting (a cancelled await, as Starlette's
+    // is_disconnected does) and ask again; the next call then waits on the same one, and a result nobody waits for
+    // is kept for the next call, so no event is lost (uvicorn's receive queue behaves the same).
+    private ValueTask<IDictionary<string, object?>> _receiveTask;
+    private bool _receiveInFlight;
+    private nint _receiveWaiter;
+    private IDictionary<string, object?>? _received;
+    private Exception? _receiveError;
+    private bool _hasReceived;
+    private Action? _onReceiveCompleted;
+
+    private ValueTask _sendTask;
+    private bool _sendInFlight;
+    private nint _sendWaiter;
+    private Exception? _sendError;
+    private Action? _onSendCompleted;
+
+    public PythonChannel(PythonLoop loop, AsgiScope scope, AsgiReceive receive, AsgiSend send)
+    {
+        _loop = loop;
+        _scope = scope;
+        _receive = receive;
+        _send = send;
+    }
+
+    /// <summary>Completes when the app's coroutine is done; faults as the app did.</summary>
+    public ValueTask Completion => new(this, _completion.Version);
+
+    /// <summary>Builds the scope dict and starts the app's task. Loop thread.</summary>
+    public void StartOnLoop(long id)
+    {
+        _id = id;
+        nint scope;
+        try
+        {
+            scope = ScopeToPython.Convert(_scope, _loop.Refs.LifespanState);
+        }
+        catch (Exception ex)
+        {
+            Finish(0, null, ex);
+            return;
+        }
+
+        PythonRefs.CallNoResult(_loop.Refs.Start, CPython.NewInt(id), scope);
+    }
+
+    /// <summary><c>receive()</c> from Python: the event dict, a future for it, or 0 with an exception set. Loop thread.</summary>
+    public nint Receive()
+    {
+        if (_hasReceived)
+        {
+            _hasReceived = false;
+            var (received, error) = (_received, _receiveError);
+            (_received, _receiveError) = (null, null);
+            return error is null ? EventsToPython.Convert(received!) : Raise(error);
+        }
+
+        if (!_receiveInFlight)
+        {
+            ValueTask<IDictionary<string, object?>> pending;
+            try
+            {
+                pending = _receive();
+                if (pending.IsCompleted)
+                {
+                    return EventsToPython.Convert(pending.GetAwaiter().GetResult());
+                }
+            }
+            catch (Exception ex)
+            {
+                return Raise(ex);
+            }
+
+            _receiveTask = pending;
+            _receiveInFlight = true;
+            pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReceiveCompleted ??= OnReceiveCompleted);
+        }
+        else if (_receiveWaiter != 0 && IsPending(_receiveWaiter))
+        {
+            // Two tasks awaiting receive() at once: the server's rule (docs/contract.md, "receive").
+            CPython.SetError(_loop.Refs.RuntimeError, "receive() called while another receive() is pending.");
+            return 0;
+        }
+
+        return NewWaiter(ref _receiveWaiter);
+    }
+
+    /// <summary><c>send(message)</c> from Python: None when accepted, a future, or 0 with an exception set. Loop thread.</summary>
+    public nint Send(nint message)
+    {
+        if (_sendInFlight)
+        {
+            CPython.SetError(_loop.Refs.RuntimeError, "send() called while an earlier send() is still in progress (its await was cancelled).");
+            return 0;
+        }
+
+        IDictionary<string, object?> ev;
+        try
+        {
+            ev = EventsFromPython.Convert(message, _scope.Type);
+        }
+        catch (Exception ex)
+        {
+            return Raise(ex);
+        }
+
+        ValueTask pending;
+        try
+        {
+            pending = _send(ev);
+            if (pending.IsCompleted)
+            {
+                pending.GetAwaiter().GetResult();
+                return CPython.NewNone();
+            }
+        }
+        catch (Exception ex)
+        {
+            return Raise(ex);
+        }
+
+        _sendTask = pending;
+        _sendInFlight = true;
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onSendCompleted ??= OnSendCompleted);
+        return NewWaiter(ref _sendWaiter);
+    }
+
+    /// <summary>The app's coroutine ended (<c>outcome</c>: 0 returned, 1 raised, 2 left with the client). Loop thread.</summary>
+    public void Done(int outcome, string? traceback) => Finish(outcome, traceback, null);
+
+    /// <summary>Resolves the receive future with the completed receive, or keeps the result for the next call. Loop thread.</summary>
+    public void DeliverReceive()
+    {
+        _receiveInFlight = false;
+        var (received, error) = (_received, _receiveError);
+        if (_finished)
+        {
+            return;
+        }
+
+        var waiter = _receiveWaiter;
+        _receiveWaiter = 0;
+        if (waiter != 0 && Settle(waiter, error, error is null ? EventsToPython.Convert(received!) : 0))
+        {
+            (_received, _receiveError) = (null, null);
+            return;
+        }
+
+        _hasReceived = true; // nobody waits any more: the next receive() gets it
+    }
+
+    /// <summary>Resolves the send future. Loop thread.</summary>
+    public void DeliverSend()
+    {
+        _sendInFlight = false;
+        var error = _sendError;
+        _sendError = null;
+        var waiter = _sendWaiter;
+        _sendWaiter = 0;
+        if (!_finished && waiter != 0)
+        {
+            Settle(waiter, error, error is null ? CPython.NewNone() : 0);
+        }
+        else
+        {
+            CPython.DecRef(waiter);
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+
+    // Kestrel's thread (or the pool's): keep the outcome, let the loop deliver it.
+    private void OnReceiveCompleted()
+    {
+        try
+        {
+            _received = _receiveTask.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            _receiveError = ex;
+        }
+
+        _receiveTask = default;
+        _loop.Post(this, WorkKind.ReceiveCompleted);
+    }
+
+    private void OnSendCompleted()
+    {
+        try
+        {
+            _sendTask.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            _sendError = ex;
+        }
+
+        _sendTask = default;
+        _loop.Post(this, WorkKind.SendCompleted);
+    }
+
+    /// <summary>Sets a future's result (<paramref name="value"/>, stolen) or exception; false when it was cancelled meanwhile.</summary>
+    private bool Settle(nint future, Exception? error, nint value)
+    {
+        nint result;
+        if (error is null)
+        {
+            result = PythonRefs.Call(_loop.Refs.Resolve, future, value);
+        }
+        else
+        {
+            var type = _loop.Refs.ExceptionTypeFor(error);
+            CPython.IncRef(type);
+            result = PythonRefs.Call(_loop.Refs.Reject, future, type, CPython.NewString(error.Message));
+        }
+
+        if (result == 0)
+        {
+            CPython.PrintError();
+            return true;
+        }
+
+        var settled = result == CPython.True;
+        CPython.DecRef(result);
+        return settled;
+    }
+
+    private bool IsPending(nint future)
+    {
+        CPython.IncRef(future);
+        var result = PythonRefs.Call(_loop.Refs.Pending, future);
+        if (result == 0)
+        {
+            CPython.ClearError();
+            return false;
+        }
+
+        var pending = result == CPython.True;
+        CPython.DecRef(result);
+        return pending;
+    }
+
+    /// <summary>A new future stored in <paramref name="slot"/> (replacing a cancelled one); returns another reference to it.</summary>
+    private nint NewWaiter(ref nint slot)
+    {
+        var future = _loop.Refs.NewFuture();
+        if (future == 0)
+        {
+            return 0;
+        }
+
+        CPython.DecRef(slot);
+        slot = future;
+        CPython.IncRef(future);
+        return future;
+    }
+
+    private nint Raise(Exception exception)
+    {
+        CPython.SetError(_loop.Refs.ExceptionTypeFor(exception), exception.Message);
+        return 0;
+    }
+
+    private void Finish(int outcome, string? traceback, Exception? bridgeError)
+    {
+        if (_finished)
+        {
+            return;
+        }
+
+        _finished = true;
+        _loop.Forget(_id);
+        CPython.DecRef(_receiveWaiter);
+        CPython.DecRef(_sendWaiter);
+        _receiveWaiter = _sendWaiter = 0;
+        if (bridgeError is not null)
+        {
+            _completion.SetException(bridgeError);
+        }
+        else if (outcome == 0)
+        {
+            _completion.SetResult(true);
+        }
+        else if (outcome == 2)
+        {
+            _completion.SetException(new ClientDisconnectedException());
+        }
+        else
+        {
+            _completion.SetException(new PythonAppException(traceback ?? "The Python app failed."));
+        }
+    }
+}

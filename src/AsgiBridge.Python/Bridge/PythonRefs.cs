@@ -1,0 +1,99 @@
+using AsgiBridge.Python.Interop;
+
+namespace AsgiBridge.Python.Bridge;
+
+/// <summary>
+/// The Python objects the .NET half calls, as raw references held for the interpreter's life: the bridge module's
+/// functions, the loop's <c>create_future</c>, the lifespan state dict and the exception types raised in Python.
+/// Loop thread only.
+/// </summary>
+internal sealed class PythonRefs
+{
+    public nint Start { get; private set; }
+
+    public nint Resolve { get; private set; }
+
+    public nint Reject { get; private set; }
+
+    public nint Stop { get; private set; }
+
+    public nint Pending { get; private set; }
+
+    public nint CreateFuture { get; private set; }
+
+    /// <summary>The lifespan scope's <c>state</c>; every other scope gets a shallow copy (ASGI lifespan spec).</summary>
+    public nint LifespanState { get; private set; }
+
+    public nint ClientDisconnected { get; private set; }
+
+    public nint RuntimeError { get; private set; }
+
+    public nint OSError { get; private set; }
+
+    public nint FileNotFoundError { get; private set; }
+
+    public nint PermissionError { get; private set; }
+
+    public nint TypeError { get; private set; }
+
+    public void Bind(nint module)
+    {
+        Start = CPython.GetAttr(module, "start");
+        Resolve = CPython.GetAttr(module, "_resolve");
+        Reject = CPython.GetAttr(module, "_reject");
+        Stop = CPython.GetAttr(module, "stop");
+        Pending = CPython.GetAttr(module, "_pending");
+        var loop = CPython.GetAttr(module, "_loop");
+        CreateFuture = CPython.GetAttr(loop, "create_future");
+        CPython.DecRef(loop);
+        LifespanState = CPython.GetAttr(module, "lifespan_state");
+        ClientDisconnected = CPython.GetAttr(module, "ClientDisconnected");
+        RuntimeError = CPython.GetAttr(module, "_RuntimeError");
+        OSError = CPython.GetAttr(module, "_OSError");
+        FileNotFoundError = CPython.GetAttr(module, "_FileNotFoundError");
+        PermissionError = CPython.GetAttr(module, "_PermissionError");
+        TypeError = CPython.GetAttr(module, "_TypeError");
+    }
+
+    /// <summary>Calls <paramref name="callable"/> with the arguments (references stolen); returns the new result reference or 0.</summary>
+    public static nint Call(nint callable, params ReadOnlySpan<nint> stolenArgs)
+    {
+        var args = CPython.NewTuple(stolenArgs.Length);
+        for (var i = 0; i < stolenArgs.Length; i++)
+        {
+            CPython.TupleSetStolen(args, i, stolenArgs[i]);
+        }
+
+        var result = CPython.Call(callable, args);
+        CPython.DecRef(args);
+        return result;
+    }
+
+    /// <summary>Calls a bridge function that must not raise; a raise is a bridge bug, printed with its traceback.</summary>
+    public static void CallNoResult(nint callable, params ReadOnlySpan<nint> stolenArgs)
+    {
+        var result = Call(callable, stolenArgs);
+        if (result == 0)
+        {
+            CPython.PrintError();
+            return;
+        }
+
+        CPython.DecRef(result);
+    }
+
+    /// <summary>A new future on the loop (new reference), or 0 with the error set.</summary>
+    public nint NewFuture() => Call(CreateFuture);
+
+    /// <summary>The Python exception type a .NET exception from <c>receive</c>/<c>send</c> is raised as.</summary>
+    public nint ExceptionTypeFor(Exception exception) => exception switch
+    {
+        ClientDisconnectedException => ClientDisconnected,
+        AsgiProtocolException => RuntimeError,
+        FileNotFoundException or DirectoryNotFoundException => FileNotFoundError,
+        UnauthorizedAccessException => PermissionError,
+        IOException => OSError,
+        InvalidCastException or ArgumentException => TypeError,
+        _ => RuntimeError,
+    };
+}

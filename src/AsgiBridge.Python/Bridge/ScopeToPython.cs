@@ -1,0 +1,63 @@
+using AsgiBridge.Python.Interop;
+
+namespace AsgiBridge.Python.Bridge;
+
+/// <summary>
+/// A server scope as the Python dict an ASGI app expects (ASGI spec, "HTTP &amp; WebSocket message format"): <c>bytes</c>
+/// for <c>raw_path</c>, <c>query_string</c> and header names and values, headers a list of 2-tuples, <c>client</c> and
+/// <c>server</c> tuples, <c>state</c> a shallow copy of the lifespan state (the lifespan scope gets the dict itself).
+/// Loop thread, GIL held.
+/// </summary>
+internal static class ScopeToPython
+{
+    public static nint Convert(AsgiScope scope, nint lifespanState)
+    {
+        var dict = CPython.NewDict();
+        CPython.DictSetStolen(dict, PyStrings.Type, PyStrings.New(scope.Type));
+        CPython.DictSetStolen(dict, PyStrings.Asgi, ValuesToPython.Convert(scope.Asgi));
+        if (scope.Type == "lifespan")
+        {
+            CPython.IncRef(lifespanState);
+            CPython.DictSetStolen(dict, PyStrings.State, lifespanState);
+            return dict;
+        }
+
+        CPython.DictSetStolen(dict, PyStrings.HttpVersion, PyStrings.New(scope.HttpVersion));
+        if (scope.Type == "http")
+        {
+            CPython.DictSetStolen(dict, PyStrings.Method, PyStrings.New(scope.Method));
+        }
+
+        CPython.DictSetStolen(dict, PyStrings.Scheme, PyStrings.New(scope.Scheme));
+        CPython.DictSetStolen(dict, PyStrings.Path, CPython.NewString(scope.Path));
+        CPython.DictSetStolen(dict, PyStrings.RawPath, CPython.NewBytes(scope.RawPath.Span));
+        CPython.DictSetStolen(dict, PyStrings.QueryString, CPython.NewBytes(scope.QueryString.Span));
+        CPython.DictSetStolen(dict, PyStrings.RootPath, PyStrings.New(scope.RootPath));
+        CPython.DictSetStolen(dict, PyStrings.Headers, Headers(scope.Headers));
+        CPython.DictSetStolen(dict, PyStrings.Client, ValuesToPython.Endpoint(scope.Client));
+        CPython.DictSetStolen(dict, PyStrings.Server, ValuesToPython.Endpoint(scope.Server));
+        if (scope.Subprotocols is { } subprotocols)
+        {
+            CPython.DictSetStolen(dict, PyStrings.Subprotocols, ValuesToPython.Convert(subprotocols));
+        }
+
+        CPython.DictSetStolen(dict, PyStrings.State, CPython.DictCopy(lifespanState));
+        CPython.DictSetStolen(dict, PyStrings.Extensions, ValuesToPython.Convert(scope.Extensions));
+        return dict;
+    }
+
+    /// <summary><c>[(name, value), ...]</c>, both bytes, in wire order.</summary>
+    public static nint Headers(IReadOnlyList<AsgiHeader> headers)
+    {
+        var list = CPython.NewList(headers.Count);
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var pair = CPython.NewTuple(2);
+            CPython.TupleSetStolen(pair, 0, CPython.NewBytes(headers[i].Name.Span));
+            CPython.TupleSetStolen(pair, 1, CPython.NewBytes(headers[i].Value.Span));
+            CPython.ListSetStolen(list, i, pair);
+        }
+
+        return list;
+    }
+}

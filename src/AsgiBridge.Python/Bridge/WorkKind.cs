@@ -1,0 +1,17 @@
+namespace AsgiBridge.Python.Bridge;
+
+/// <summary>What a Kestrel thread asks the loop thread to do (<see cref="PythonLoop.Post"/>).</summary>
+internal enum WorkKind : byte
+{
+    /// <summary>Build the scope as a Python dict and start the app's task.</summary>
+    Start,
+
+    /// <summary>A receive the app awaits has completed: resolve its future.</summary>
+    ReceiveCompleted,
+
+    /// <summary>A send the app awaits has completed: resolve its future.</summary>
+    SendCompleted,
+
+    /// <summary>Stop the loop (the app is being disposed).</summary>
+    Stop,
+}

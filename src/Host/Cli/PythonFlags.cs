@@ -1,0 +1,44 @@
+namespace AsgiBridge.Host.Cli;
+
+/// <summary>
+/// The flags that serve a Python ASGI app (docs/python.md) and the <c>Python</c> settings they set: <c>--python</c>
+/// and the interpreter's location are the host's own; <c>--app-dir</c>, <c>--factory</c>, <c>--loop</c> and
+/// <c>--interface</c> are uvicorn's, with uvicorn's values.
+/// </summary>
+internal static class PythonFlags
+{
+    private static readonly Dictionary<string, string> s_loops = new(StringComparer.Ordinal)
+    {
+        ["auto"] = "Auto",
+        ["asyncio"] = "Asyncio",
+        ["uvloop"] = "Uvloop",
+    };
+
+    private static readonly Dictionary<string, string> s_interfaces = new(StringComparer.Ordinal)
+    {
+        ["auto"] = "Auto",
+        ["asgi3"] = "Asgi3",
+        ["asgi2"] = "Asgi2",
+    };
+
+    /// <summary>The setting that names the app: when it is set, the host serves a Python app.</summary>
+    public const string AppKey = "Python:App";
+
+    /// <summary>Every flag, in the order the usage text lists them.</summary>
+    public static readonly UvicornFlag[] All =
+    [
+        new("python", FlagKind.Value, AppKey, "MODULE:ATTR"),
+        new("app-dir", FlagKind.Value, "Python:AppDir", "DIR"),
+        new("factory", FlagKind.On, "Python:Factory"),
+        new("loop", FlagKind.Choice, "Python:Loop", "LOOP", s_loops),
+        new("interface", FlagKind.Choice, "Python:Interface", "INTERFACE", s_interfaces),
+        new("python-exe", FlagKind.Value, "Python:Executable", "PATH"),
+        new("python-lib", FlagKind.Value, "Python:Library", "PATH"),
+    ];
+
+    private static readonly Dictionary<string, UvicornFlag> s_byName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+    /// <summary>Looks a flag up by its name without dashes.</summary>
+    public static bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out UvicornFlag? flag) =>
+        s_byName.TryGetValue(name, out flag);
+}

@@ -1,0 +1,147 @@
+using System.Text;
+using AsgiBridge.Python.Tests.Infrastructure;
+
+namespace AsgiBridge.Python.Tests.Differential;
+
+/// <summary>
+/// A plain ASGI app (apps/raw_app.py) served by AsgiBridge and by uvicorn: the same requests get the same status,
+/// headers and body. The app describes its scope's values and types, so a difference in what the app sees shows too.
+/// </summary>
+public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<RawAppPair>
+{
+    [SkippableTheory]
+    [InlineData("GET", "/")]
+    [InlineData("GET", "/caf%C3%A9/a%2Fb?x=1&y=%20z")]
+    [InlineData("POST", "/submit?q")]
+    [InlineData("DELETE", "/items/7")]
+    public async Task The_scope_the_app_sees_is_the_same(string method, string target)
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var response = await pair.SameAsync(method, target, [("x-custom", "Value One"), ("x-custom", "two"), ("accept", "*/*")]);
+        Assert.Equal(200, response.Status);
+        Assert.Contains("\"raw_path_type\": \"bytes\"", response.Text, StringComparison.Ordinal);
+        Assert.Contains("\"header_types\": [\"bytes/bytes\"]", response.Text, StringComparison.Ordinal);
+        Assert.Contains("\"client\": [\"tuple\", \"127.0.0.1\"]", response.Text, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Response_headers_keep_their_order_and_duplicates_and_binary_bodies_are_exact()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var response = await pair.SameAsync("GET", "/headers");
+        Assert.Equal(201, response.Status);
+        Assert.Equal(256, response.Body.Length);
+        Assert.Equal(["a", "b"], response.Headers.Where(h => h.Name == "x-dup").Select(h => h.Value));
+    }
+
+    [SkippableFact]
+    public async Task A_streamed_response_is_chunked_by_both()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var response = await pair.SameAsync("GET", "/stream");
+        Assert.Equal("chunked", response.Header("transfer-encoding"));
+        Assert.Equal("line 0\nline 1\nline 2\nline 3\nline 4\n", response.Text);
+    }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(300_000)]
+    [InlineData(3_000_000)]
+    public async Task A_request_body_arrives_whole(int size)
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var body = Encoding.ASCII.GetBytes(new string('b', size));
+        var response = await pair.SameAsync("POST", "/echo", [("content-type", "application/octet-stream")], body);
+        Assert.Contains($"\"bytes\": {size}", response.Text, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_chunked_request_body_arrives_whole()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var chunked = Encoding.ASCII.GetBytes("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        var response = await pair.SameAsync("POST", "/echo", [("transfer-encoding", "chunked")], chunked);
+        Assert.Contains("\"bytes\": 11", response.Text, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_large_download_arrives_whole()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var response = await pair.SameAsync("GET", "/download?5000000");
+        Assert.Equal(5_000_000, response.Body.Length);
+    }
+
+    [SkippableFact]
+    public async Task A_HEAD_request_gets_the_head_only()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var response = await pair.SameAsync("HEAD", "/headers");
+        Assert.Empty(response.Body);
+    }
+
+    [SkippableFact]
+    public async Task An_exception_before_the_response_is_a_500_for_both()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+
+        // The status and the body's text agree; the framing of the error page is each server's own
+        // (docs/python.md, "Differences from uvicorn").
+        var (bridge, uvicorn) = await pair.BothAsync("GET", "/boom");
+        Assert.Equal(500, bridge.Status);
+        Assert.Equal(uvicorn.Status, bridge.Status);
+        Assert.Equal(uvicorn.Text.Trim(), bridge.Text.Trim());
+        Assert.Equal(uvicorn.Header("content-type"), bridge.Header("content-type"));
+    }
+
+    [SkippableFact]
+    public async Task An_app_that_returns_without_a_response_is_a_500_for_both()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var (bridge, uvicorn) = await pair.BothAsync("GET", "/no-response");
+        Assert.Equal(500, bridge.Status);
+        Assert.Equal(uvicorn.Status, bridge.Status);
+    }
+
+    [SkippableFact]
+    public async Task An_exception_after_the_start_but_before_the_body_is_a_500_where_uvicorn_closes()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+
+        // A documented difference (docs/python.md): AsgiBridge writes the head with the first body event, so nothing is
+        // on the wire yet and the client gets a clean 500; uvicorn 0.17 has written the head and closes mid-response.
+        Assert.Equal(500, (await RawHttp.SendAsync(pair.Bridge.Port, "GET", "/boom-after-start")).Status);
+        await Assert.ThrowsAsync<EndOfStreamException>(() => RawHttp.SendAsync(pair.Uvicorn.Port, "GET", "/boom-after-start"));
+    }
+
+    [SkippableFact]
+    public async Task An_exception_in_the_middle_of_the_body_leaves_it_visibly_short()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        foreach (var port in new[] { pair.Bridge.Port, pair.Uvicorn.Port })
+        {
+            var error = await Assert.ThrowsAsync<EndOfStreamException>(() => RawHttp.SendAsync(port, "GET", "/boom-mid-body"));
+            Assert.Contains("after 5 of 10", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_WebSocket_session_is_the_same()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var (bridge, uvicorn) = await pair.WebSocketBothAsync("/ws", ["one", "two", "close"], subprotocol: "chat");
+        Assert.Equal(uvicorn, bridge);
+        Assert.Equal(["subprotocol: chat", "Text: echo: one", "Text: echo: two", "close 4000 asked to"], bridge);
+    }
+
+    [SkippableFact]
+    public async Task A_WebSocket_closed_before_accept_is_refused_by_both()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var (bridge, uvicorn) = await pair.WebSocketBothAsync("/ws-deny", ["x"]);
+        Assert.Equal(uvicorn, bridge);
+        Assert.Single(bridge);
+        Assert.StartsWith("connect failed: 403", bridge[0], StringComparison.Ordinal);
+    }
+}

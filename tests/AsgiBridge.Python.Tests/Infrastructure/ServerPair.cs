@@ -1,0 +1,156 @@
+using System.Net.WebSockets;
+using System.Text;
+
+namespace AsgiBridge.Python.Tests.Infrastructure;
+
+/// <summary>
+/// One Python app served twice, by AsgiBridge (<c>--python</c>) and by uvicorn, for differential tests: the same
+/// request to both must give the same status, headers (but <c>date</c> and <c>server</c>) and body. Started once per
+/// test class; when the packages are missing it starts nothing and <see cref="SkipReason"/> says why.
+/// </summary>
+public abstract class ServerPair : IAsyncLifetime
+{
+    /// <summary>Headers each server sets its own way: the date of the response, the server's name.</summary>
+    private static readonly HashSet<string> s_ignored = ["date", "server"];
+
+    private ServerProcess? _bridge;
+    private ServerProcess? _uvicorn;
+
+    protected ServerPair(string app, params string[] modules)
+    {
+        App = app;
+        SkipReason = PythonPackages.Missing(["uvicorn", .. modules]);
+    }
+
+    public static string AppDir => Path.Combine(AppContext.BaseDirectory, "apps");
+
+    public string App { get; }
+
+    public string? SkipReason { get; }
+
+    internal ServerProcess Bridge => _bridge ?? throw new InvalidOperationException("not started");
+
+    internal ServerProcess Uvicorn => _uvicorn ?? throw new InvalidOperationException("not started");
+
+    public async Task InitializeAsync()
+    {
+        if (SkipReason is not null)
+        {
+            return;
+        }
+
+        var bridge = ServerProcess.StartAsgiBridgeAsync(App, AppDir);
+        var uvicorn = ServerProcess.StartUvicornAsync(App, AppDir);
+        try
+        {
+            await Task.WhenAll(bridge, uvicorn);
+        }
+        finally
+        {
+            _bridge = bridge.IsCompletedSuccessfully ? bridge.Result : null;
+            _uvicorn = uvicorn.IsCompletedSuccessfully ? uvicorn.Result : null;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_bridge is not null)
+        {
+            await _bridge.DisposeAsync();
+        }
+
+        if (_uvicorn is not null)
+        {
+            await _uvicorn.DisposeAsync();
+        }
+    }
+
+    /// <summary>Sends the request to both servers; asserts the responses agree; returns AsgiBridge's.</summary>
+    internal async Task<RawResponse> SameAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null, Func<RawResponse, RawResponse>? normalize = null)
+    {
+        var (bridge, uvicorn) = await BothAsync(method, target, headers, body);
+        AssertSame(normalize?.Invoke(bridge) ?? bridge, normalize?.Invoke(uvicorn) ?? uvicorn, $"{method} {target}");
+        return bridge;
+    }
+
+    /// <summary>The same request to both servers, sequentially (AsgiBridge first); no assertion.</summary>
+    internal async Task<(RawResponse Bridge, RawResponse Uvicorn)> BothAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null)
+    {
+        var list = headers?.ToList();
+        var bridge = await RawHttp.SendAsync(Bridge.Port, method, target, list, body);
+        var uvicorn = await RawHttp.SendAsync(Uvicorn.Port, method, target, list, body);
+        return (bridge, uvicorn);
+    }
+
+    internal static void AssertSame(RawResponse bridge, RawResponse uvicorn, string what)
+    {
+        var context = $"{what}\n--- AsgiBridge:\n{bridge}\n--- uvicorn:\n{uvicorn}";
+        Assert.True(bridge.Status == uvicorn.Status, $"Status differs: {context}");
+
+        // A body the app sends in one piece without a content-length: AsgiBridge frames it with a content-length (one
+        // write), uvicorn with chunked encoding. Both are the same message (RFC 9112 section 6); the bodies are
+        // compared decoded. Any other framing difference counts.
+        // A HEAD response: AsgiBridge sends the content-length a GET would have had (RFC 9110 section 9.3.2), uvicorn 0.17
+        // sends none.
+        var framing = IsChunked(bridge) != IsChunked(uvicorn) && (bridge.Header("content-length") ?? uvicorn.Header("content-length")) is not null
+            || what.StartsWith("HEAD ", StringComparison.Ordinal);
+        Assert.True(Comparable(bridge, framing).SequenceEqual(Comparable(uvicorn, framing)), $"Headers differ: {context}");
+        Assert.True(bridge.Body.AsSpan().SequenceEqual(uvicorn.Body), $"Body differs: {context}");
+    }
+
+    /// <summary>The same WebSocket conversation with both servers: the messages each sends back, in order.</summary>
+    internal async Task<(List<string> Bridge, List<string> Uvicorn)> WebSocketBothAsync(string path, IReadOnlyList<string> texts, string? subprotocol = null)
+    {
+        return (await ConverseAsync(Bridge.Port, path, texts, subprotocol), await ConverseAsync(Uvicorn.Port, path, texts, subprotocol));
+    }
+
+    /// <summary>Sends each text, collecting what comes back until the server closes or the texts run out.</summary>
+    internal static async Task<List<string>> ConverseAsync(int port, string path, IReadOnlyList<string> texts, string? subprotocol = null)
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (subprotocol is not null)
+        {
+            socket.Options.AddSubProtocol(subprotocol);
+        }
+
+        var seen = new List<string>();
+        try
+        {
+            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}{path}"), cancel.Token);
+        }
+        catch (WebSocketException ex)
+        {
+            seen.Add($"connect failed: {(int?)socket.HttpStatusCode ?? 0} {ex.WebSocketErrorCode}");
+            return seen;
+        }
+
+        seen.Add($"subprotocol: {socket.SubProtocol}");
+        var buffer = new byte[65536];
+        foreach (var text in texts)
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancel.Token);
+            var result = await socket.ReceiveAsync(buffer, cancel.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                seen.Add($"close {(int?)result.CloseStatus} {result.CloseStatusDescription}");
+                return seen;
+            }
+
+            seen.Add($"{result.MessageType}: {Encoding.UTF8.GetString(buffer, 0, result.Count)}");
+        }
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cancel.Token);
+        seen.Add($"closed {(int?)socket.CloseStatus}");
+        return seen;
+    }
+
+    private static IEnumerable<string> Comparable(RawResponse response, bool ignoreFraming) =>
+        response.Headers
+            .Where(h => !s_ignored.Contains(h.Name) && !(ignoreFraming && h.Name is "content-length" or "transfer-encoding"))
+            .Select(h => $"{h.Name}: {h.Value}")
+            .Order(StringComparer.Ordinal);
+
+    private static bool IsChunked(RawResponse response) => response.Header("transfer-encoding") == "chunked";
+}
