@@ -33,7 +33,8 @@ internal sealed class HttpContextExchange : IDisposable
     }
 
     /// <summary>The status the client got (0 when nothing was written) and the body bytes written.</summary>
-    public (int Status, long Bytes) Answer => (_context.Response.HasStarted ? _context.Response.StatusCode : 0, _wire.BytesWritten);
+    public (int Status, long Bytes) Answer =>
+        (_context.Response.HasStarted || (_cycle.HeadWritten && !_wire.HeadRefused && !_cycle.ClientGone) ? _context.Response.StatusCode : 0, _wire.BytesWritten);
 
     private void OnAborted()
     {
@@ -88,9 +89,10 @@ internal sealed class HttpContextExchange : IDisposable
             return;
         }
 
-        if (!_cycle.HeadWritten)
+        if (!_cycle.HeadWritten || _wire.HeadRefused)
         {
-            // Nothing is on the wire yet, even if http.response.start was sent: a clean 500 is still possible.
+            // Nothing is on the wire yet, even if http.response.start was sent (or the server refused the head the
+            // cycle handed over): a clean 500 is still possible.
             if (failure is not null)
             {
                 Log.AppFailedBeforeResponse(logger, scope.Method, scope.Path, failure);

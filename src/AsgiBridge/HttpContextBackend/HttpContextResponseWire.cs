@@ -36,6 +36,9 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
         set => _cycle = value;
     }
 
+    /// <summary>The server refused the head the cycle handed over (nothing of it reached the server).</summary>
+    public bool HeadRefused { get; private set; }
+
     /// <summary>Body bytes handed to the server.</summary>
     public long BytesWritten { get; private set; }
 
@@ -175,7 +178,17 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
                 continue;
             }
 
-            target.Append(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(header.Value.Span));
+            try
+            {
+                target.Append(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(header.Value.Span));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The server refuses a value the contract allows (Kestrel: bytes above 0x7F without a response header
+                // encoding). Nothing has reached the server yet, so the exchange can still end in a clean 500.
+                HeadRefused = true;
+                throw new AsgiProtocolException($"'http.response.start' event: key 'headers': the server refused the value of '{Encoding.Latin1.GetString(name)}': {ex.Message}", ex);
+            }
         }
 
         if (status < 200 || status == 204 || status == 304)

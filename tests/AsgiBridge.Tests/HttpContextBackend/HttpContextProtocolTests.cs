@@ -139,4 +139,30 @@ public sealed class HttpContextProtocolTests
         var statusLine = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("HTTP/1.1 408 Request Timeout", statusLine);
     }
+
+    [Fact]
+    public async Task A_header_value_Kestrel_refuses_raises_to_the_app_and_answers_a_clean_500()
+    {
+        // obs-text (0x80-0xFF) is allowed by the contract; Kestrel refuses it without a response header encoding.
+        var raised = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await AspNetCoreHost.StartAsync(false, web => web.MapAsgi("/asgi", async (scope, receive, send) =>
+        {
+            await send(new HttpResponseStartEvent(200, [new AsgiHeader("x-name"u8.ToArray(), new byte[] { 0x63, 0x61, 0x66, 0xE9 })]));
+            try
+            {
+                await send(new HttpResponseBodyEvent("body"u8.ToArray()));
+            }
+            catch (Exception ex)
+            {
+                raised.TrySetResult(ex);
+                throw;
+            }
+        }), builder => builder.Services.AddAsgi(o => o.Lifespan = AsgiLifespanMode.Off));
+        using var client = host.CreateClient();
+        using var response = await client.GetAsync(new Uri("/asgi/x", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.False(response.Headers.Contains("x-name"));
+        var error = Assert.IsType<AsgiProtocolException>(await raised.Task);
+        Assert.StartsWith("'http.response.start' event: key 'headers': the server refused the value of 'x-name'", error.Message, StringComparison.Ordinal);
+    }
 }

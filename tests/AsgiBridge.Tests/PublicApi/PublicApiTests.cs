@@ -4,21 +4,26 @@ using System.Text;
 namespace AsgiBridge.Tests.PublicApi;
 
 /// <summary>
-/// Tracks the library's public surface: any change to it must be made on purpose, by updating
-/// PublicApi.approved.txt (the test writes PublicApi.received.txt next to it to copy from).
+/// Tracks the libraries' public surface: any change to it must be made on purpose, by updating
+/// PublicApi.approved.txt (AsgiBridge) or PublicApi.Testing.approved.txt (AsgiBridge.Testing); the test writes the
+/// .received.txt file next to it to copy from.
 /// </summary>
 public sealed class PublicApiTests
 {
-    [Fact]
-    public void Public_api_matches_the_approved_snapshot()
+    [Theory]
+    [InlineData("")]
+    [InlineData("Testing")]
+    public void Public_api_matches_the_approved_snapshot(string library)
     {
-        var actual = Render(typeof(AsgiApp).Assembly);
+        var assembly = library.Length == 0 ? typeof(AsgiApp).Assembly : typeof(AsgiBridge.Testing.AsgiTestClient).Assembly;
+        var name = library.Length == 0 ? "PublicApi" : $"PublicApi.{library}";
+        var actual = Render(assembly);
         var folder = Path.Combine(FindRoot(), "tests", "AsgiBridge.Tests", "PublicApi");
-        var approvedPath = Path.Combine(folder, "PublicApi.approved.txt");
+        var approvedPath = Path.Combine(folder, $"{name}.approved.txt");
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath) : "";
         if (approved != actual)
         {
-            File.WriteAllText(Path.Combine(folder, "PublicApi.received.txt"), actual);
+            File.WriteAllText(Path.Combine(folder, $"{name}.received.txt"), actual);
         }
 
         Assert.Equal(approved, actual);
