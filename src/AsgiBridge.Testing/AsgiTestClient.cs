@@ -94,13 +94,22 @@ public sealed class AsgiTestClient : IAsyncDisposable
     private sealed class StartingHandler : DelegatingHandler
     {
         private readonly AsgiTestClient _owner;
+        private readonly Lock _handlerLock = new();
 
         public StartingHandler(AsgiTestClient owner) => _owner = owner;
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             await _owner.StartAsync().ConfigureAwait(false);
-            InnerHandler ??= _owner._host.GetTestServer().CreateHandler();
+            if (InnerHandler is null)
+            {
+                // TestServer makes its handler only once started; two first requests at once must not both set it.
+                lock (_handlerLock)
+                {
+                    InnerHandler ??= _owner._host.GetTestServer().CreateHandler();
+                }
+            }
+
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
     }
