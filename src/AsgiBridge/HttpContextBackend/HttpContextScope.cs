@@ -1,6 +1,9 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
+using AsgiBridge.Extensions;
 using AsgiBridge.Http1;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -16,6 +19,10 @@ namespace AsgiBridge.HttpContextBackend;
 /// </summary>
 internal static class HttpContextScope
 {
+    // The declared extensions of a TLS connection, made once per connection (its handshake feature) and shared by its
+    // requests' scopes, as on the HTTP/1.1 handler.
+    private static readonly ConditionalWeakTable<ITlsHandshakeFeature, ScopeExtensions> s_tlsConnections = [];
+
     public static AsgiScope Build(HttpContext context, string type, string rootPathSetting, int matchedPrefixLength, IDictionary<string, object?> stateSource)
     {
         var request = context.Request;
@@ -48,14 +55,22 @@ internal static class HttpContextScope
         {
             Headers = Headers(request),
         };
-        if (type == "http")
+        // http: pathsend (and tls on a TLS connection); websocket: tls only (websocket.http.response is added by the caller).
+        scope.Declared = Declared(context);
+        if (type != "http")
         {
-            scope.DeclaresPathSend = true;
+            scope.DeclaresPathSend = false;
         }
 
         scope.SetStateSource(stateSource);
         return scope;
     }
+
+    /// <summary>The extensions an http scope of this request's connection declares: pathsend, and tls under TLS (ASGI TLS extension).</summary>
+    private static ScopeExtensions Declared(HttpContext context) =>
+        context.Features.Get<ITlsHandshakeFeature>() is { } handshake
+            ? s_tlsConnections.GetValue(handshake, _ => ScopeExtensions.ForHttp(TlsExtension.From(context.Features)))
+            : ScopeExtensions.Http;
 
     /// <summary><c>"1.0"</c>, <c>"1.1"</c>, <c>"2"</c> or <c>"3"</c> (ASGI's spelling of the protocol).</summary>
     public static string HttpVersionOf(string protocol) =>

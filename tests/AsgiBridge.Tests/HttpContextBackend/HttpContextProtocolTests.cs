@@ -6,6 +6,8 @@ using System.Text.Json;
 using AsgiBridge.Host.Apps;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace AsgiBridge.Tests.HttpContextBackend;
@@ -164,5 +166,46 @@ public sealed class HttpContextProtocolTests
         Assert.False(response.Headers.Contains("x-name"));
         var error = Assert.IsType<AsgiProtocolException>(await raised.Task);
         Assert.StartsWith("'http.response.start' event: key 'headers': the server refused the value of 'x-name'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2")]
+    public async Task Under_tls_the_scope_declares_the_tls_extension(string version)
+    {
+        using var certificate = CreateSelfSignedCertificate();
+        AsgiApp app = async (scope, receive, send) =>
+        {
+            var extensions = scope.Extensions;
+            var tls = (IDictionary<string, object?>)extensions["tls"]!;
+            var text = $"{scope.HttpVersion}|{scope.Scheme}|{string.Join(",", extensions.Keys.Order(StringComparer.Ordinal))}|{tls["tls_version"]}|{((string?)tls["server_cert"])?.StartsWith("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)}";
+            await send(new HttpResponseStartEvent(200));
+            await send(new HttpResponseBodyEvent(Encoding.ASCII.GetBytes(text)));
+        };
+        await using var host = await AspNetCoreHost.StartAsync(false, web => web.MapAsgi("/asgi", app), builder =>
+        {
+            builder.Services.AddAsgi(o => o.Lifespan = AsgiLifespanMode.Off);
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+        });
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var client = new HttpClient(handler) { DefaultRequestVersion = version == "2" ? HttpVersion.Version20 : HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var answer = await client.GetStringAsync(new Uri($"https://127.0.0.1:{host.BaseUri.Port}/asgi/tls"));
+        var parts = answer.Split('|');
+        Assert.Equal(version, parts[0]);
+        Assert.Equal("https", parts[1]);
+        Assert.Equal("http.response.pathsend,tls", parts[2]);
+        Assert.True(int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture) >= 0x0303, parts[3]);
+        Assert.Equal("True", parts[4]);
+    }
+
+    private static X509Certificate2 CreateSelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 }
