@@ -33,7 +33,7 @@ internal static class HttpContextScope
         {
             // A path base the request target does not carry (X-Forwarded-Prefix through UseForwardedHeaders, a proxy
             // that stripped it): ASGI's path still includes root_path.
-            rawPath = Encoding.UTF8.GetBytes(request.PathBase.ToUriComponent() + Encoding.Latin1.GetString(rawPath));
+            rawPath = [.. Encoding.ASCII.GetBytes(request.PathBase.ToUriComponent()), .. rawPath];
             path = pathBase + path;
         }
 

@@ -115,6 +115,23 @@ public sealed class MapAsgiTests
         Assert.Equal("203.0.113.7", json.RootElement.GetProperty("client")[0].GetString());
     }
 
+    [Fact]
+    public async Task A_forwarded_prefix_becomes_part_of_root_path_path_and_raw_path()
+    {
+        await using var host = await StartAsync(inMemory: false, EchoApp.App, web => web.UseForwardedHeaders(new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = ForwardedHeaders.XForwardedPrefix,
+        }));
+        using var client = host.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/asgi/x%20y", UriKind.Relative));
+        request.Headers.Add("X-Forwarded-Prefix", "/fwd");
+        using var response = await client.SendAsync(request);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("/fwd/asgi", json.RootElement.GetProperty("root_path").GetString());
+        Assert.Equal("/fwd/asgi/x y", json.RootElement.GetProperty("path").GetString());
+        Assert.Equal("/fwd/asgi/x%20y", json.RootElement.GetProperty("raw_path").GetString());
+    }
+
     [Theory]
     [MemberData(nameof(Hosts))]
     public async Task Request_and_response_bodies_stream_piece_by_piece(bool inMemory)
