@@ -208,4 +208,37 @@ public sealed class HttpContextProtocolTests
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
+
+    [Fact]
+    public async Task Asgi_LimitConcurrency_refuses_a_request_over_the_limit_with_503()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await AspNetCoreHost.StartAsync(false, web => web.MapAsgi("/asgi", async (scope, receive, send) =>
+        {
+            if (scope.Path.EndsWith("/slow", StringComparison.Ordinal))
+            {
+                entered.TrySetResult();
+                await release.Task;
+            }
+
+            await send(new HttpResponseStartEvent(200));
+            await send(new HttpResponseBodyEvent("done"u8.ToArray()));
+        }), builder => builder.Services.AddAsgi(o =>
+        {
+            o.Lifespan = AsgiLifespanMode.Off;
+            o.LimitConcurrency = 1;
+        }));
+        using var client = host.CreateClient();
+        var slow = client.GetStringAsync(new Uri("/asgi/slow", UriKind.Relative));
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        using (var refused = await client.GetAsync(new Uri("/asgi/fast", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        release.SetResult();
+        Assert.Equal("done", await slow.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("done", await client.GetStringAsync(new Uri("/asgi/fast", UriKind.Relative)));
+    }
 }
