@@ -1,9 +1,7 @@
-using System.Buffers;
-using System.Net.WebSockets;
-using System.Text;
-using AsgiBridge.Diagnostics;
 using AsgiBridge.Cycle;
+using AsgiBridge.Diagnostics;
 using AsgiBridge.Infrastructure;
+using AsgiBridge.WebSocket;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -19,8 +17,6 @@ namespace AsgiBridge.HttpContextBackend;
 /// </summary>
 internal sealed class HttpContextWebSocketSession : IDisposable
 {
-    private const int InitialMessageBuffer = 4 * 1024;
-
     private readonly HttpContext _context;
     private readonly AsgiScope _scope;
     private readonly AsgiServerOptions _options;
@@ -28,13 +24,9 @@ internal sealed class HttpContextWebSocketSession : IDisposable
     private readonly CancellationToken _stopping;
     private readonly HttpContextResponseWire _wire;
     private readonly RequestCycle _http;
-    private readonly AsyncGate _sendLock = new();
     private State _state;
-    private System.Net.WebSockets.WebSocket? _socket;
+    private WebSocketMessages? _messages;
     private bool _connectDelivered;
-    private bool _receiveInFlight;
-    private int _closeCode = 1006;
-    private string? _closeReason;
     private CancellationTokenRegistration _shutdown;
 
     public HttpContextWebSocketSession(HttpContext context, AsgiScope scope, AsgiServerOptions options, ILogger logger, CancellationToken stopping)
@@ -53,15 +45,21 @@ internal sealed class HttpContextWebSocketSession : IDisposable
 
     private enum State : byte
     {
+        /// <summary>websocket.connect delivered or pending; no answer yet.</summary>
         Connecting,
+
+        /// <summary>The application answers with its own HTTP response (websocket.http.response extension).</summary>
         HttpResponse,
+
+        /// <summary>Accepted: messages flow both ways until a close (<see cref="WebSocketMessages"/> tracks it).</summary>
         Open,
-        CloseSent,
+
+        /// <summary>The session ended before it was accepted (refused, or the connection dropped).</summary>
         Closed,
     }
 
     /// <summary>Whether the handshake was accepted, and the close code the session ended with.</summary>
-    public (bool Accepted, int CloseCode) Outcome => (_socket is not null, _closeCode);
+    public (bool Accepted, int CloseCode) Outcome => (_messages is not null, _messages?.CloseCode ?? 1006);
 
     public async Task RunAsync(AsgiApp app)
     {
@@ -110,7 +108,7 @@ internal sealed class HttpContextWebSocketSession : IDisposable
                 }
 
                 break;
-            case State.Open or State.CloseSent:
+            case State.Open:
                 if (failure is not null)
                 {
                     Log.WebSocketAppFailed(_logger, _scope.Path, failure);
@@ -130,19 +128,17 @@ internal sealed class HttpContextWebSocketSession : IDisposable
             return new ValueTask<IDictionary<string, object?>>(new WebSocketConnectEvent());
         }
 
-        if (_receiveInFlight)
+        if (_messages is { } messages)
         {
-            ThrowHelper.ThrowProtocol("receive() was called while another receive() for the same WebSocket is still pending.");
+            return messages.ReceiveAsync();
         }
 
-        return _state switch
-        {
-            State.Open or State.CloseSent => ReceiveMessageAsync(),
-            State.Closed => new ValueTask<IDictionary<string, object?>>(WebSocketCloseEvent.Disconnect(_closeCode, _closeReason)),
-            _ => WaitForDisconnectAsync(),
-        };
+        return _state == State.Closed
+            ? new ValueTask<IDictionary<string, object?>>(WebSocketCloseEvent.Disconnect(1006))
+            : WaitForDisconnectAsync();
     }
 
+    /// <summary>Before accept (or during an HTTP answer) there is nothing to receive but the end of the request.</summary>
     private async ValueTask<IDictionary<string, object?>> WaitForDisconnectAsync()
     {
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -153,101 +149,6 @@ internal sealed class HttpContextWebSocketSession : IDisposable
 
         _state = State.Closed;
         return WebSocketCloseEvent.Disconnect(1006);
-    }
-
-    private async ValueTask<IDictionary<string, object?>> ReceiveMessageAsync()
-    {
-        _receiveInFlight = true;
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialMessageBuffer);
-        try
-        {
-            var socket = _socket!;
-            var length = 0;
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    buffer = Grow(buffer, length);
-                }
-
-                ValueWebSocketReceiveResult result;
-                try
-                {
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-                {
-                    return Finish(socket.CloseStatus is { } sent ? (int)sent : 1006, null);
-                }
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return await OnPeerCloseAsync(socket).ConfigureAwait(false);
-                }
-
-                length += result.Count;
-                if (length > _options.WsMaxSize)
-                {
-                    // RFC 6455 §7.4.1: 1009, the message is too big to process.
-                    await CloseQuietlyAsync(1009, "Message too big").ConfigureAwait(false);
-                    return Finish(1009, "Message too big");
-                }
-
-                if (result.EndOfMessage)
-                {
-                    return result.MessageType == WebSocketMessageType.Text
-                        ? WebSocketMessageEvent.Received(null, Encoding.UTF8.GetString(buffer, 0, length))
-                        : WebSocketMessageEvent.Received(buffer.AsSpan(0, length).ToArray(), null);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            _receiveInFlight = false;
-        }
-    }
-
-    private async ValueTask<IDictionary<string, object?>> OnPeerCloseAsync(System.Net.WebSockets.WebSocket socket)
-    {
-        var code = socket.CloseStatus is { } status ? (int)status : 1005;
-        var reason = socket.CloseStatusDescription;
-        if (socket.State == WebSocketState.CloseReceived)
-        {
-            await _sendLock.EnterAsync().ConfigureAwait(false);
-            try
-            {
-                await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.Empty, reason, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The peer is already gone.
-            }
-            finally
-            {
-                _sendLock.Exit();
-            }
-        }
-
-        return Finish(code, reason);
-    }
-
-    private WebSocketCloseEvent Finish(int code, string? reason)
-    {
-        _state = State.Closed;
-        _closeCode = code;
-        _closeReason = reason;
-        return WebSocketCloseEvent.Disconnect(code, reason);
-    }
-
-    private byte[] Grow(byte[] buffer, int length)
-    {
-        var size = (int)Math.Min((long)buffer.Length * 2, (long)_options.WsMaxSize + 1);
-        size = Math.Max(size, length + 1);
-        var bigger = ArrayPool<byte>.Shared.Rent(size);
-        buffer.AsSpan(0, length).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return bigger;
     }
 
     private ValueTask SendAsync(IDictionary<string, object?> message)
@@ -315,13 +216,15 @@ internal sealed class HttpContextWebSocketSession : IDisposable
         _state = State.Closed; // until the socket exists; stays so if the handshake cannot be answered
         try
         {
-            _socket = await _context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            var socket = await _context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
             {
                 SubProtocol = subprotocol,
                 DangerousEnableCompression = _options.WsPerMessageDeflate,
                 KeepAliveInterval = _options.WsPingInterval,
                 KeepAliveTimeout = _options.WsPingInterval > TimeSpan.Zero && _options.WsPingTimeout > TimeSpan.Zero ? _options.WsPingTimeout : Timeout.InfiniteTimeSpan,
             }).ConfigureAwait(false);
+            // Kestrel measures the upgraded stream itself; Asgi:MinRequestBodyDataRate is not applied per message here.
+            _messages = new WebSocketMessages(socket, _options.WsMaxSize);
         }
         catch (Exception ex) when (HttpContextResponseWire.IsTransportError(ex))
         {
@@ -334,36 +237,19 @@ internal sealed class HttpContextWebSocketSession : IDisposable
         _shutdown = _stopping.Register(static state => _ = ((HttpContextWebSocketSession)state!).CloseQuietlyAsync(1012, "Service Restart").AsTask(), this);
     }
 
-    private async ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)
+    private ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)
     {
-        if (bytes.HasValue == (text is not null))
-        {
-            ThrowHelper.ThrowProtocol("'websocket.send' event: exactly one of the keys 'bytes' and 'text' must be set.");
-        }
-
+        WebSocketMessages.CheckSend(bytes, text);
         switch (_state)
         {
             case State.Connecting or State.HttpResponse:
                 ThrowHelper.ThrowProtocol("'websocket.send' event sent before 'websocket.accept'.");
                 break;
-            case State.CloseSent or State.Closed:
+            case State.Closed:
                 throw new ClientDisconnectedException("The WebSocket is closed.");
         }
 
-        await _sendLock.EnterAsync().ConfigureAwait(false);
-        try
-        {
-            var payload = text is not null ? Encoding.UTF8.GetBytes(text) : bytes!.Value;
-            await _socket!.SendAsync(payload, text is null ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            throw new ClientDisconnectedException("The WebSocket connection is gone.", ex);
-        }
-        finally
-        {
-            _sendLock.Exit();
-        }
+        return _messages!.SendAsync(bytes, text);
     }
 
     private async ValueTask CloseAsync(int code, string? reason)
@@ -379,58 +265,21 @@ internal sealed class HttpContextWebSocketSession : IDisposable
                 ThrowHelper.ThrowProtocol("'websocket.close' event sent during a 'websocket.http.response'.");
                 return;
             case State.Open:
-                if (!IsValidCloseCode(code))
-                {
-                    ThrowHelper.ThrowProtocol($"'websocket.close' event: key 'code' must be 1000-1003, 1007-1014 or 3000-4999, not {code}.");
-                }
-
-                if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 123)
-                {
-                    ThrowHelper.ThrowProtocol("'websocket.close' event: key 'reason' must be at most 123 bytes of UTF-8.");
-                }
-
-                await CloseQuietlyAsync(code, reason).ConfigureAwait(false);
+                await _messages!.CloseAsync(code, reason).ConfigureAwait(false);
                 return;
             default:
                 return;
         }
     }
 
-    private async ValueTask CloseQuietlyAsync(int code, string? reason = null)
-    {
-        var socket = _socket;
-        if (socket is not null && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            await _sendLock.EnterAsync().ConfigureAwait(false);
-            try
-            {
-                await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The peer is gone; there is no one left to tell.
-            }
-            finally
-            {
-                _sendLock.Exit();
-            }
-        }
-
-        if (_state == State.Open)
-        {
-            _state = State.CloseSent;
-            _closeCode = code;
-            _closeReason = reason;
-        }
-    }
-
-    private static bool IsValidCloseCode(int code) => code is 1000 or (>= 1001 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999);
+    /// <summary>Sends our close frame (once), when the session was accepted.</summary>
+    private ValueTask CloseQuietlyAsync(int code, string? reason = null) =>
+        _messages?.CloseQuietlyAsync(code, reason) ?? default;
 
     public void Dispose()
     {
         _shutdown.Dispose();
-        _socket?.Dispose();
-        _sendLock.Dispose();
+        _messages?.Dispose();
         _wire.Dispose();
     }
 

@@ -85,7 +85,7 @@ internal sealed partial class WebSocketSession
 
         // The connection is no longer an HTTP request: it does not count against Kestrel's connection limit.
         _context.Features.Get<IDecrementConcurrentConnectionCountFeature>()?.ReleaseConnection();
-        _socket = System.Net.WebSockets.WebSocket.CreateFromStream(new DuplexPipeStream(_input, _output, new ClientFrameGuard(deflate is not null), _sendDeadline), new WebSocketCreationOptions
+        var socket = System.Net.WebSockets.WebSocket.CreateFromStream(new DuplexPipeStream(_input, _output, new ClientFrameGuard(deflate is not null), _sendDeadline), new WebSocketCreationOptions
         {
             IsServer = true,
             SubProtocol = subprotocol,
@@ -93,6 +93,7 @@ internal sealed partial class WebSocketSession
             KeepAliveTimeout = _settings.WsPingInterval > TimeSpan.Zero && _settings.WsPingTimeout > TimeSpan.Zero ? _settings.WsPingTimeout : Timeout.InfiniteTimeSpan,
             DangerousDeflateOptions = deflate,
         });
+        _messages = new WebSocketMessages(socket, _settings.WsMaxSize, _messageRate);
         _state = SessionState.Open;
 
         // Graceful shutdown: tell the peer we are restarting (RFC 6455 §7.4.1, 1012); its close reply reaches the
@@ -104,52 +105,19 @@ internal sealed partial class WebSocketSession
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)
+    private ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)
     {
-        if (bytes.HasValue == (text is not null))
-        {
-            ThrowHelper.ThrowProtocol("'websocket.send' event: exactly one of the keys 'bytes' and 'text' must be set.");
-        }
-
+        WebSocketMessages.CheckSend(bytes, text);
         switch (_state)
         {
             case SessionState.Connecting or SessionState.HttpResponse:
                 ThrowHelper.ThrowProtocol("'websocket.send' event sent before 'websocket.accept'.");
                 break;
-            case SessionState.CloseSent or SessionState.Closed:
+            case SessionState.Closed:
                 throw new ClientDisconnectedException("The WebSocket is closed.");
         }
 
-        byte[]? rented = null;
-        await _sendLock.EnterAsync().ConfigureAwait(false);
-        try
-        {
-            ReadOnlyMemory<byte> payload;
-            if (text is not null)
-            {
-                rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-                payload = rented.AsMemory(0, Encoding.UTF8.GetBytes(text, rented));
-            }
-            else
-            {
-                payload = bytes!.Value;
-            }
-
-            await _socket!.SendAsync(payload, text is null ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            throw new ClientDisconnectedException("The WebSocket connection is gone.", ex);
-        }
-        finally
-        {
-            _sendLock.Exit();
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        return _messages!.SendAsync(bytes, text);
     }
 
     private async ValueTask CloseAsync(int code, string? reason)
@@ -165,51 +133,16 @@ internal sealed partial class WebSocketSession
                 ThrowHelper.ThrowProtocol("'websocket.close' event sent during a 'websocket.http.response'.");
                 return;
             case SessionState.Open:
-                if (!IsValidCloseCode(code))
-                {
-                    ThrowHelper.ThrowProtocol($"'websocket.close' event: key 'code' must be 1000-1003, 1007-1014 or 3000-4999, not {code}.");
-                }
-
-                if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 123)
-                {
-                    ThrowHelper.ThrowProtocol("'websocket.close' event: key 'reason' must be at most 123 bytes of UTF-8.");
-                }
-
-                await CloseQuietlyAsync(code, reason).ConfigureAwait(false);
+                await _messages!.CloseAsync(code, reason).ConfigureAwait(false);
                 return;
             default:
                 return; // Already closed: closing again is harmless.
         }
     }
 
-    /// <summary>Sends our close frame (once) and flushes it; the peer's answer arrives through receive.</summary>
-    private async ValueTask CloseQuietlyAsync(int code, string? reason = null)
-    {
-        var socket = _socket;
-        if (socket is not null && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            await _sendLock.EnterAsync().ConfigureAwait(false);
-            try
-            {
-                await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The peer is gone; there is no one left to tell.
-            }
-            finally
-            {
-                _sendLock.Exit();
-            }
-        }
-
-        if (_state == SessionState.Open)
-        {
-            _state = SessionState.CloseSent;
-            _closeCode = code;
-            _closeReason = reason;
-        }
-    }
+    /// <summary>Sends our close frame (once), when the session was accepted; the peer's answer arrives through receive.</summary>
+    private ValueTask CloseQuietlyAsync(int code, string? reason = null) =>
+        _messages?.CloseQuietlyAsync(code, reason) ?? default;
 
     private ValueTask StartHttpResponseAsync(IDictionary<string, object?> message)
     {
@@ -233,6 +166,4 @@ internal sealed partial class WebSocketSession
         var body = new Dictionary<string, object?>(message, StringComparer.Ordinal) { ["type"] = "http.response.body" };
         await _http.SendHttpAsync(body).ConfigureAwait(false);
     }
-
-    private static bool IsValidCloseCode(int code) => code is 1000 or (>= 1001 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999);
 }

@@ -27,13 +27,10 @@ internal sealed partial class WebSocketSession : IDisposable
     private readonly WebSocketHandshake _handshake;
     private readonly IWebSocketHttpFallback _http;
     private readonly Http1.ISendDeadline _sendDeadline;
-    private readonly Infrastructure.AsyncGate _sendLock = new();
 
     private SessionState _state;
-    private BclWebSocket? _socket;
+    private WebSocketMessages? _messages;
     private bool _connectDelivered;
-    private int _closeCode = 1006;
-    private string? _closeReason;
     private CancellationTokenRegistration _shutdownRegistration;
 
     public WebSocketSession(ConnectionContext context, ConnectionSettings settings, ILogger logger, AsgiScope scope, WebSocketHandshake handshake, IWebSocketHttpFallback http, Http1.ISendDeadline sendDeadline, Http1.Rates.ReadRateMeter? messageRate)
@@ -58,18 +55,15 @@ internal sealed partial class WebSocketSession : IDisposable
         /// <summary>The application answers with its own HTTP response (websocket.http.response extension).</summary>
         HttpResponse,
 
-        /// <summary>Accepted: messages flow both ways.</summary>
+        /// <summary>Accepted: messages flow both ways until a close (<see cref="WebSocketMessages"/> tracks it).</summary>
         Open,
 
-        /// <summary>We sent a close frame; the peer's close is still to come.</summary>
-        CloseSent,
-
-        /// <summary>The session is over (closed, refused, or the connection dropped).</summary>
+        /// <summary>The session ended before it was accepted (refused, or the connection dropped).</summary>
         Closed,
     }
 
     /// <summary>The close code the session ended with: the peer's or ours, 1006 when the connection dropped.</summary>
-    public int CloseCode => _closeCode;
+    public int CloseCode => _messages?.CloseCode ?? 1006;
 
     /// <summary>Runs the application for this session. Returns when the connection may be closed.</summary>
     public async Task RunAsync(AsgiApp app)
@@ -111,7 +105,7 @@ internal sealed partial class WebSocketSession : IDisposable
                 // Like the HTTP path: if nothing of the application's answer reached the wire, a clean 500.
                 await _http.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
                 break;
-            case SessionState.Open or SessionState.CloseSent:
+            case SessionState.Open:
                 if (failure is not null)
                 {
                     Log.WebSocketAppFailed(_logger, _scope.Path, failure);
@@ -126,7 +120,6 @@ internal sealed partial class WebSocketSession : IDisposable
     public void Dispose()
     {
         _shutdownRegistration.Dispose();
-        _socket?.Dispose();
-        _sendLock.Dispose();
+        _messages?.Dispose();
     }
 }
