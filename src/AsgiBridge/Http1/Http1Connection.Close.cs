@@ -14,8 +14,8 @@ internal sealed partial class Http1Connection
     /// </summary>
     private void Abort()
     {
-        _keepAlive = false;
-        if (_framing != ResponseFraming.CloseDelimited || !_cycle.HeadWritten)
+        _reuse.End(ReuseEnd.Incomplete);
+        if (_output.Framing != ResponseFraming.CloseDelimited || !_cycle.HeadWritten)
         {
             return;
         }
@@ -50,11 +50,11 @@ internal sealed partial class Http1Connection
         {
             if (linger && !_aborted && !_peerClosed && ClientMayStillBeSending())
             {
-                await FlushPendingAsync().ConfigureAwait(false);
+                await _output.FlushPendingAsync().ConfigureAwait(false);
                 await LingerAsync().ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (IsTransportError(ex) || ex is InvalidOperationException)
+        catch (Exception ex) when (TransportErrors.Is(ex) || ex is InvalidOperationException)
         {
             // The peer is gone, or the input is unusable: either way we are done.
         }
@@ -62,10 +62,9 @@ internal sealed partial class Http1Connection
         try
         {
             // Completing delivers what was advanced; parked bytes (an unflushed last response) must be advanced first.
-            CommitParkedOutput();
             await _output.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsTransportError(ex))
+        catch (Exception ex) when (TransportErrors.Is(ex))
         {
             // Already torn down.
         }
@@ -90,7 +89,7 @@ internal sealed partial class Http1Connection
             }
         }
 
-        return _rejected || !_bodyComplete;
+        return _rejected || !_body.IsComplete;
     }
 
     private async ValueTask LingerAsync()
