@@ -74,6 +74,29 @@ internal sealed partial class Http1OutputProducer
         await FinishPiece(wroteBody: true, last: true, flushEmpty: true).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Ends the body with trailer fields: on a chunked body, the last chunk carries them (RFC 9112 §7.1.2); any other
+    /// framing has no place for them (RFC 9110 §6.5: a recipient may drop them), so the response just completes.
+    /// </summary>
+    public ValueTask WriteTrailersAsync(IReadOnlyList<AsgiHeader> trailers)
+    {
+        if (_framing != ResponseFraming.Chunked)
+        {
+            return FinishPiece(wroteBody: false, last: true, flushEmpty: false);
+        }
+
+        var output = OpenOutput(MaxSpanHint);
+        output.Write("0\r\n"u8);
+        for (var i = 0; i < trailers.Count; i++)
+        {
+            output.WriteHeaderLine(trailers[i].Name.Span, trailers[i].Value.Span);
+        }
+
+        output.Write("\r\n"u8);
+        ParkOutput(ref output);
+        return FinishPiece(wroteBody: true, last: true, flushEmpty: false);
+    }
+
     /// <summary>The HTTP/1.1 framing of the body the cycle decided on, and what it means for the connection.</summary>
     private void ChooseFraming()
     {

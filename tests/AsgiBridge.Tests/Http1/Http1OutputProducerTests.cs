@@ -232,6 +232,21 @@ public sealed class Http1OutputProducerTests
     }
 
     [Fact]
+    public async Task Trailers_end_a_chunked_body_in_its_last_chunk()
+    {
+        await using var parts = Http1Parts.Get();
+        await parts.Cycle.SendAsync(Start());
+        await parts.Cycle.SendAsync(Body("ab", more: true));
+        await parts.Output.EnterWriteAsync();
+        await parts.Output.WriteTrailersAsync([new AsgiHeader("x-checksum", "42")]);
+        parts.Output.ExitWrite();
+
+        Assert.Equal(
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n0\r\nx-checksum: 42\r\n\r\n",
+            parts.Flushed() + await parts.CompleteAndReadAsync());
+    }
+
+    [Fact]
     public async Task Informational_heads_carry_their_headers_and_go_out_at_once()
     {
         await using var parts = Http1Parts.Get();
