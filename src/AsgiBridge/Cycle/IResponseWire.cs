@@ -44,4 +44,12 @@ internal interface IResponseWire
     /// Hints when <c>http.response.early_hint</c> comes.
     /// </summary>
     ValueTask WriteInformationalAsync(int status, IReadOnlyList<AsgiHeader> headers);
+
+    /// <summary>
+    /// Completes a response whose last body piece was written with <c>last: false</c> by sending trailer fields
+    /// (for <c>http.response.trailers</c>, which the cycle does not offer yet). A protocol that cannot carry them
+    /// keeps this default.
+    /// </summary>
+    ValueTask WriteTrailersAsync(IReadOnlyList<AsgiHeader> trailers) =>
+        throw new NotSupportedException("This protocol cannot send trailer fields.");
 }

@@ -1,4 +1,3 @@
-using AsgiBridge.Http1;
 using AsgiBridge.Infrastructure;
 
 namespace AsgiBridge.Cycle;

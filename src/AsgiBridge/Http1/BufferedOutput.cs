@@ -6,9 +6,9 @@ namespace AsgiBridge.Http1;
 /// <summary>
 /// Gathers many small writes (a response head is a dozen pieces) into one span of the output pipe and advances
 /// it once. On a <see cref="Pipe"/> every <see cref="PipeWriter.Advance"/> takes the pipe's lock, so writing a head
-/// piece by piece cost seven lock round trips per response (perf: ~8 % of the pipelined hello path). The connection
+/// piece by piece cost seven lock round trips per response (the profile is in bench/Micro/README.md). The producer
 /// may also park what was written without advancing (<see cref="TryPark"/>) and go on in the same span with the next
-/// response, so pipelined responses share one advance (Http1Connection.OpenOutput).
+/// response, so pipelined responses share one advance (<see cref="Http1OutputProducer"/>.OpenOutput).
 /// </summary>
 internal ref struct BufferedOutput
 {

@@ -14,8 +14,8 @@ internal sealed partial class Http1Connection
     /// </summary>
     private void Abort()
     {
-        _keepAlive = false;
-        if (_framing != ResponseFraming.CloseDelimited || !_cycle.HeadWritten)
+        _reuse.End(ReuseEnd.Incomplete);
+        if (_output.Framing != ResponseFraming.CloseDelimited || !_cycle.HeadWritten)
         {
             return;
         }
@@ -48,13 +48,13 @@ internal sealed partial class Http1Connection
     {
         try
         {
-            if (linger && !_aborted && !_peerClosed && ClientMayStillBeSending())
+            if (linger && !_aborted && !_peerClosed && LingeringClose.ClientMayStillBeSending(_input, requestUnfinished: _rejected || !_body.IsComplete))
             {
-                await FlushPendingAsync().ConfigureAwait(false);
-                await LingerAsync().ConfigureAwait(false);
+                await _output.FlushPendingAsync().ConfigureAwait(false);
+                await LingeringClose.DiscardUntilQuietAsync(_input).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (IsTransportError(ex) || ex is InvalidOperationException)
+        catch (Exception ex) when (TransportErrors.Is(ex) || ex is InvalidOperationException)
         {
             // The peer is gone, or the input is unusable: either way we are done.
         }
@@ -62,66 +62,13 @@ internal sealed partial class Http1Connection
         try
         {
             // Completing delivers what was advanced; parked bytes (an unflushed last response) must be advanced first.
-            CommitParkedOutput();
             await _output.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsTransportError(ex))
+        catch (Exception ex) when (TransportErrors.Is(ex))
         {
             // Already torn down.
         }
 
         await _input.CompleteAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Lingering costs the client a short wait for our FIN, so it is done only when more input is likely on its way:
-    /// input is already buffered beyond what we consumed, the last request's head or body is unfinished (a rejection,
-    /// an unread upload), or the request was never fully read.
-    /// </summary>
-    private bool ClientMayStillBeSending()
-    {
-        if (_input.TryRead(out var buffered))
-        {
-            var pending = !buffered.Buffer.IsEmpty;
-            _input.AdvanceTo(buffered.Buffer.Start, buffered.Buffer.End);
-            if (pending || buffered.IsCompleted)
-            {
-                return pending;
-            }
-        }
-
-        return _rejected || !_bodyComplete;
-    }
-
-    private async ValueTask LingerAsync()
-    {
-        var deadline = Environment.TickCount64 + (long)ConnectionSettings.LingerTimeout.TotalMilliseconds;
-        long discarded = 0;
-        while (discarded < ConnectionSettings.LingerMaxBytes)
-        {
-            var remaining = deadline - Environment.TickCount64;
-            if (remaining <= 0)
-            {
-                return;
-            }
-
-            using var idle = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(remaining, (long)ConnectionSettings.LingerIdle.TotalMilliseconds)));
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync(idle.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return; // the client went quiet: nothing unread will arrive to trigger a reset
-            }
-
-            discarded += result.Buffer.Length;
-            _input.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                return;
-            }
-        }
     }
 }

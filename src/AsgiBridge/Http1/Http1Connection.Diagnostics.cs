@@ -11,8 +11,6 @@ namespace AsgiBridge.Http1;
 /// </summary>
 internal sealed partial class Http1Connection
 {
-    private readonly RequestTelemetry _telemetry;
-
     /// <summary>After a request's cycle: its response is complete (perhaps still unflushed), or it never will be.</summary>
     private void EndRequestTelemetry()
     {

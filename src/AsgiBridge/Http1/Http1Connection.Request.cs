@@ -7,13 +7,6 @@ namespace AsgiBridge.Http1;
 
 internal sealed partial class Http1Connection
 {
-    private long _bodyRemaining;
-    private long _bodyReceived;
-    private bool _bodyComplete;
-    private bool _sent100;
-    private bool _keepAlive;
-    private bool _aborted;
-
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
     private ValueTask<bool> ProcessRequestAsync()
     {
@@ -33,14 +26,14 @@ internal sealed partial class Http1Connection
         var admission = state.TryEnter();
         if (admission == Hosting.Admission.Last)
         {
-            _closeRequested = true;
+            _reuse.RequestClose();
         }
         else if (admission == Hosting.Admission.Refused)
         {
             // uvicorn's --limit-concurrency / --limit-max-requests: refuse rather than queue.
             Log.RequestRefused(_logger, "Asgi:LimitConcurrency or Asgi:LimitMaxRequests reached");
             _telemetry.Refused(_head, _client, "Service Unavailable".Length + 1);
-            await WriteErrorResponseAsync(503, "Service Unavailable").ConfigureAwait(false);
+            await _output.WriteErrorResponseAsync(503, "Service Unavailable").ConfigureAwait(false);
             return false;
         }
 
@@ -75,8 +68,8 @@ internal sealed partial class Http1Connection
         running.GetAwaiter().GetResult();
         var cycle = _cycle;
         cycle.OnAppReturned();
-        if (cycle.IsComplete && !cycle.ClientGone && !cycle.IsShort && _keepAlive && !cycle.ReceiveInFlight
-            && !_closeRequested && _bodyComplete)
+        if (cycle.IsComplete && !cycle.ClientGone && !cycle.IsShort && _reuse.KeepAlive && !cycle.ReceiveInFlight
+            && !_reuse.CloseRequested && _body.IsComplete)
         {
             return new ValueTask<bool>(true);
         }
@@ -107,7 +100,7 @@ internal sealed partial class Http1Connection
             if (!running.IsCompleted)
             {
                 // The app is going asynchronous: the previous response must not wait for it.
-                await FlushPendingAsync().ConfigureAwait(false);
+                await _output.FlushPendingAsync().ConfigureAwait(false);
             }
 
             await running.ConfigureAwait(false);
@@ -116,7 +109,7 @@ internal sealed partial class Http1Connection
         {
             _cycle.MarkClientGone();
         }
-        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException || (_cycle.ClientGone && IsTransportError(ex)))
+        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException || (_cycle.ClientGone && TransportErrors.Is(ex)))
         {
             // The transport failed under the app (it awaited something of ours that saw the reset): the client left.
             _cycle.MarkClientGone();
@@ -151,7 +144,7 @@ internal sealed partial class Http1Connection
                 Log.AppReturnedWithoutResponse(_logger, scope.Method, scope.Path);
             }
 
-            await WriteErrorResponseAsync(500, "Internal Server Error").ConfigureAwait(false);
+            await _output.WriteErrorResponseAsync(500, "Internal Server Error").ConfigureAwait(false);
             return false;
         }
 
@@ -177,21 +170,21 @@ internal sealed partial class Http1Connection
             return false;
         }
 
-        if (!_keepAlive || _cycle.ReceiveInFlight || _closeRequested)
+        if (!_reuse.KeepAlive || _cycle.ReceiveInFlight || _reuse.CloseRequested)
         {
             return false;
         }
 
-        if (!_bodyComplete)
+        if (!_body.IsComplete)
         {
             // RFC 9110 §10.1.1: when 100 Continue was never sent the client may not send the body at all;
             // closing is the only way to stay in sync.
-            if (_head.Expect100Continue && !_sent100)
+            if (_head.Expect100Continue && !_body.Sent100)
             {
                 return false;
             }
 
-            return await DrainBodyAsync().ConfigureAwait(false);
+            return await _body.DrainAsync().ConfigureAwait(false);
         }
 
         return true;
@@ -200,55 +193,12 @@ internal sealed partial class Http1Connection
     private AsgiScope BuildScope() =>
         ScopeBuilder.Build(_head, new ScopeBuilder.ConnectionFacts(_scheme, _settings.RootPath, _client, _server, _forwarding, _declared), _settings.State.StateSource);
 
+    /// <summary>A parsed head starts a request: each part forgets the previous one.</summary>
     private void StartRequest()
     {
-        _bodyRemaining = _head.Framing == BodyFraming.ContentLength ? _head.ContentLength : 0;
-        _bodyReceived = 0;
-        _bodyComplete = _head.Framing == BodyFraming.None;
-        _sent100 = false;
-        _chunked.Reset();
-        if (!_bodyComplete)
-        {
-            _bodyRate?.Reset();
-        }
-
-        // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
-        _keepAlive = !_head.ConnectionClose && (!_head.IsHttp10 || _head.ConnectionKeepAlive);
-        ResetResponse();
+        _body.StartRequest();
+        _reuse.StartRequest();
+        _output.StartResponse();
         _cycle.Reset(isHead: _head.Method == "HEAD");
-    }
-
-    /// <summary>The most unread request body the server reads and discards to keep a connection alive; past it, it closes.</summary>
-    private const long MaxDrainBytes = 1024 * 1024;
-
-    /// <summary>Reads and discards the rest of a body the application did not read, so the next request can be parsed.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> DrainBodyAsync()
-    {
-        // A large remainder is cheaper to close on than to read (Kestrel likewise bounds its drain).
-        if (_head.Framing == BodyFraming.ContentLength && _bodyRemaining > MaxDrainBytes)
-        {
-            return false;
-        }
-
-        var start = _bodyReceived;
-        try
-        {
-            while (!_bodyComplete)
-            {
-                var result = await ReadBodyChunkAsync(copy: false).ConfigureAwait(false);
-                if (result.Gone || _bodyReceived - start > MaxDrainBytes)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is BadRequestException || IsTransportError(ex))
-        {
-            // The response is already sent: the only answer left is to close.
-            return false;
-        }
     }
 }

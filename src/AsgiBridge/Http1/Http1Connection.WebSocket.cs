@@ -11,7 +11,7 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
     private async ValueTask<bool> ProcessWebSocketAsync()
     {
         // A response pipelined before the upgrade must not wait for the WebSocket application.
-        await FlushPendingAsync().ConfigureAwait(false);
+        await _output.FlushPendingAsync().ConfigureAwait(false);
         var scope = BuildScope();
         scope.Type = "websocket";
         scope.DeclaresPathSend = false;
@@ -19,12 +19,12 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         scope.Scheme = scope.Scheme == "https" ? "wss" : "ws";
         StartRequest();
         _telemetry.StartWebSocket(scope, _head);
-        _keepAlive = false;
+        _reuse.End(ReuseEnd.Upgraded);
 
         var handshake = WebSocketHandshake.TryCreate(_head, scope.Headers, out var status, out var message);
         if (handshake is null)
         {
-            await WriteErrorResponseAsync(status, message, status == 426 ? "sec-websocket-version: 13\r\n"u8.ToArray() : null).ConfigureAwait(false);
+            await _output.WriteErrorResponseAsync(status, message, status == 426 ? "sec-websocket-version: 13\r\n"u8.ToArray() : null).ConfigureAwait(false);
             return false;
         }
 
@@ -32,8 +32,8 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
         scope.Extensions["websocket.http.response"] = new Dictionary<string, object?>(StringComparer.Ordinal);
 
         // After the upgrade the body meter measures WebSocket messages (the heartbeat then aborts instead of answering 408).
-        _upgraded = true;
-        using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, this, _bodyRate);
+        _timer.MarkUpgraded();
+        using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, _timer, _timer.BodyRate);
         await session.RunAsync(_app).ConfigureAwait(false);
         _telemetry.WebSocketClosed(session.CloseCode);
         _cycle.OnAppReturned();
@@ -46,25 +46,13 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
     {
         if (_cycle.TryAnswerInstead())
         {
-            await TryWriteRejectionAsync(status, message).ConfigureAwait(false);
+            await _output.TryWriteErrorResponseAsync(status, message).ConfigureAwait(false);
         }
     }
 
     async ValueTask IWebSocketHttpFallback.WriteSwitchingProtocolsAsync(IReadOnlyList<AsgiHeader> headers)
     {
-        var info = ResponseHeaderInfo.Validate(headers, "websocket.accept");
-        var output = OpenOutput(MaxSpanHint);
-        output.Write(StatusLines.Get(101));
-        foreach (var header in headers)
-        {
-            output.WriteHeaderLine(header.Name.Span, header.Value.Span);
-        }
-
-        WriteServerHeaders(ref output, skipDate: info.HasDate, skipServer: info.HasServer);
-        output.Write("\r\n"u8);
-        CommitOutput(ref output);
-        _cycle.OnSwitchedProtocols();
-        await FlushAsync().ConfigureAwait(false);
+        await _output.WriteSwitchingProtocolsAsync(headers).ConfigureAwait(false);
         _telemetry.WebSocketAccepted();
     }
 }

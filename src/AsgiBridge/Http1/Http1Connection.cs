@@ -12,21 +12,25 @@ namespace AsgiBridge.Http1;
 /// <summary>
 /// One HTTP/1.1 connection: reads request heads, runs the application for each request in turn (pipelined
 /// requests are answered in order) and writes its responses. The ASGI side of each request is a
-/// <see cref="RequestCycle"/>; this class is its HTTP/1.1 wire (<see cref="IResponseWire"/>) and request body
-/// (<see cref="IRequestBodySource"/>). Partial files hold the request loop, the wire, timeouts and error answers.
+/// <see cref="RequestCycle"/> over the connection's <see cref="Http1OutputProducer"/> (everything written) and
+/// <see cref="Http1RequestBody"/>; <see cref="ConnectionReuse"/> decides keep-alive, <see cref="ConnectionTimer"/>
+/// holds the deadlines. This file is the request loop and the head wait; <c>.Request</c> runs one request,
+/// <c>.Close</c> ends the connection, <c>.WebSocket</c> hands it to a WebSocket session.
 /// </summary>
-internal sealed partial class Http1Connection : IDisposable, ISendDeadline
+internal sealed partial class Http1Connection : IDisposable
 {
     private readonly ConnectionContext _context;
     private readonly PipeReader _input;
-    private readonly PipeWriter _output;
     private readonly AsgiApp _app;
     private readonly ConnectionSettings _settings;
     private readonly ILogger _logger;
     private readonly RequestHead _head = new();
-    private readonly ChunkedDecoder _chunked = new();
-    private readonly Infrastructure.AsyncGate _writeLock = new();
     private readonly RequestCycle _cycle;
+    private readonly Http1OutputProducer _output;
+    private readonly Http1RequestBody _body;
+    private readonly ConnectionReuse _reuse;
+    private readonly ConnectionTimer _timer;
+    private readonly RequestTelemetry _telemetry;
     private readonly AsgiReceive _receive;
     private readonly AsgiSend _send;
     private readonly string _scheme;
@@ -36,8 +40,8 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
     private readonly Extensions.ScopeExtensions _declared;
 
     private volatile bool _peerClosed;
-    private volatile bool _closeRequested;
     private bool _rejected;
+    private bool _aborted;
     private readonly CancellationTokenRegistration _peerClosedRegistration;
     private readonly CancellationTokenRegistration _closeRequestedRegistration;
 
@@ -45,17 +49,26 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
     {
         _context = context;
         _input = context.Transport.Input;
-        _output = context.Transport.Output;
         _app = app;
         _settings = settings;
         _logger = logger;
-        _cycle = new RequestCycle(this, this);
-        _receive = _cycle.ReceiveAsync;
-        _send = _cycle.SendAsync;
         _scheme = context.Features.Get<ITlsHandshakeFeature>() is null ? "http" : "https";
         _declared = Extensions.ScopeExtensions.ForHttp(Extensions.TlsExtension.From(context.Features));
         (_client, _server) = ConnectionEndpoints.Describe(context);
         _telemetry = new RequestTelemetry(settings.State.Telemetry);
+
+        // The parts of the connection, each with its own state: the keep-alive decision, the deadlines, the writer
+        // of everything sent, the request body reader, and the ASGI request cycle over the last two.
+        _reuse = new ConnectionReuse(_head);
+        _timer = new ConnectionTimer(context, settings, logger);
+        _output = new Http1OutputProducer(context.Transport.Output, settings, _head, _reuse, _timer, _telemetry);
+        _body = new Http1RequestBody(_input, _head, settings, _timer, _output, _reuse, logger, context.ConnectionId);
+        _reuse.Body = _body;
+        _cycle = new RequestCycle(_output, _body);
+        _output.Cycle = _cycle;
+        _body.Cycle = _cycle;
+        _receive = _cycle.ReceiveAsync;
+        _send = _cycle.SendAsync;
 
         // Trust is a property of the peer, so it is decided once per connection: requests from an untrusted peer
         // never look at forwarding headers.
@@ -67,17 +80,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
             _closeRequestedRegistration = lifetime.ConnectionClosedRequested.Register(static state => ((Http1Connection)state!).OnCloseRequested(), this);
         }
 
-        if (settings.MinRequestBodyDataRate is { } bodyRate)
-        {
-            _bodyRate = new Rates.ReadRateMeter(bodyRate.BytesPerSecond, bodyRate.GracePeriod);
-        }
-
-        if (settings.MinResponseDataRate is { } sendRate)
-        {
-            _sendRate = new Rates.WriteRateMeter(sendRate.BytesPerSecond, sendRate.GracePeriod);
-        }
-
-        StartTimer();
+        _timer.Start();
     }
 
     /// <summary>Serves requests until the connection closes.</summary>
@@ -108,9 +111,9 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
                         // first; before waiting for the network, the pending response goes out. After the held
                         // read nothing more is buffered, so the pipe is not looked at again before that flush.
                         ReadResult result;
-                        if (!first || !_flushPending || sawBuffered || !_input.TryRead(out result))
+                        if (!first || !_output.FlushPending || sawBuffered || !_input.TryRead(out result))
                         {
-                            await FlushPendingAsync().ConfigureAwait(false);
+                            await _output.FlushPendingAsync().ConfigureAwait(false);
                             result = await _input.ReadAsync().ConfigureAwait(false);
                         }
 
@@ -138,16 +141,16 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         {
             _rejected = true;
             Log.BadRequest(_logger, _context.ConnectionId, ex.StatusCode, ex.Message);
-            linger = await TryWriteRejectionAsync(ex.Reason).ConfigureAwait(false);
+            linger = await _output.TryWriteErrorResponseAsync(RequestRejections.Status(ex.Reason), RequestRejections.Message(ex.Reason)).ConfigureAwait(false);
             _telemetry.HeadRejected(ex.Reason, _head, _client);
         }
-        catch (Exception ex) when (IsTransportError(ex))
+        catch (Exception ex) when (TransportErrors.Is(ex))
         {
             Log.ConnectionError(_logger, _context.ConnectionId, ex);
         }
         finally
         {
-            StopTimer();
+            _timer.Stop();
             try
             {
                 ReleaseHeldInput();
@@ -207,7 +210,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
     {
         // Lines of this head may already have been consumed from a held read.
         _headStarted = _head.RequestLineDone;
-        SetDeadline(_headStarted ? _settings.RequestHeadersTimeoutMs : _settings.KeepAliveTimeoutMs);
+        _timer.SetDeadline(_headStarted ? _settings.RequestHeadersTimeoutMs : _settings.KeepAliveTimeoutMs);
     }
 
     /// <summary>Handles one read of the head wait: deadlines, shutdown, parsing, and the end of the input.</summary>
@@ -218,12 +221,12 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
         {
             // The header timeout runs from the first byte and is not reset by later bytes (uvicorn #157).
             _headStarted = true;
-            SetDeadline(_settings.RequestHeadersTimeoutMs);
+            _timer.SetDeadline(_settings.RequestHeadersTimeoutMs);
         }
 
         if (result.IsCanceled)
         {
-            if (DeadlinePassed())
+            if (_timer.DeadlinePassed())
             {
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 if (!_headStarted)
@@ -234,7 +237,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
                 throw new BadRequestException(RequestRejection.RequestHeadersTimeout);
             }
 
-            if (_closeRequested && !_headStarted)
+            if (_reuse.CloseRequested && !_headStarted)
             {
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 return HeadStep.Close;
@@ -243,7 +246,7 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
 
         if (TryParseHead(buffer, out var consumed))
         {
-            ClearDeadline();
+            _timer.ClearDeadline();
             EndHeadRead(buffer, consumed);
             return HeadStep.Complete;
         }
@@ -325,20 +328,17 @@ internal sealed partial class Http1Connection : IDisposable, ISendDeadline
 
     private void OnCloseRequested()
     {
-        _closeRequested = true;
+        _reuse.RequestClose();
         _input.CancelPendingRead();
     }
-
-    private static bool IsTransportError(Exception ex) =>
-        ex is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException or ObjectDisposedException;
 
     public void Dispose()
     {
         _peerClosedRegistration.Dispose();
         _closeRequestedRegistration.Dispose();
-        StopTimer();
+        _timer.Dispose();
         _telemetry.Dispose();
         _head.Dispose();
-        _writeLock.Dispose();
+        _output.Dispose();
     }
 }

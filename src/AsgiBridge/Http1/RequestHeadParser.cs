@@ -67,7 +67,7 @@ internal static partial class RequestHeadParser
     /// consuming nothing, for anything else (an incomplete line, the empty line, a fault): the line-by-line path
     /// then judges it exactly as it would have.
     /// </summary>
-    /// <remarks>Not inlined: inlined into the line loop it made the pipelined hello 16 ns slower (bench/Micro).</remarks>
+    /// <remarks>Not inlined: inlined, it made the line loop that runs for every request slower (bench/Micro/README.md).</remarks>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static bool TryParseValidFieldLine(ReadOnlySpan<byte> input, RequestHead head, in Http1Limits limits, out int consumed)
     {

@@ -1,0 +1,134 @@
+using AsgiBridge.Cycle;
+
+namespace AsgiBridge.Http1;
+
+/// <summary>
+/// What the server writes itself: 100 Continue and other informational heads, error answers (a rejected request,
+/// 500, 503, a request body error while the application runs), and the 101 head of a WebSocket upgrade.
+/// </summary>
+internal sealed partial class Http1OutputProducer
+{
+    /// <summary>
+    /// RFC 9110 §10.1.1: invites the client to send the body it holds back, unless a final response has begun.
+    /// True when the 100 was written.
+    /// </summary>
+    public async ValueTask<bool> TryWriteContinueAsync()
+    {
+        await _gate.EnterAsync().ConfigureAwait(false);
+        try
+        {
+            if (_cycle.HeadWritten)
+            {
+                return false;
+            }
+
+            await WriteInformationalAsync(100, []).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>Writes and flushes an informational (1xx) head: its status line and header lines, nothing of the server's own.</summary>
+    public ValueTask WriteInformationalAsync(int status, IReadOnlyList<AsgiHeader> headers)
+    {
+        var output = OpenOutput(MaxSpanHint);
+        output.Write(StatusLines.Get(status));
+        for (var i = 0; i < headers.Count; i++)
+        {
+            output.WriteHeaderLine(headers[i].Name.Span, headers[i].Value.Span);
+        }
+
+        output.Write("\r\n"u8);
+        CommitOutput(ref output);
+        return FlushAsync();
+    }
+
+    /// <summary>A request body error or timeout while the application runs: answered unless a response head is already on the wire.</summary>
+    public async ValueTask TryAnswerWhileRunningAsync(RequestRejection reason)
+    {
+        _telemetry.Rejected(reason);
+        await _gate.EnterAsync().ConfigureAwait(false);
+        try
+        {
+            if (_cycle.TryAnswerInstead())
+            {
+                await TryWriteErrorResponseAsync(RequestRejections.Status(reason), RequestRejections.Message(reason)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>Writes an error answer; false when the transport is already gone.</summary>
+    public async ValueTask<bool> TryWriteErrorResponseAsync(int status, string message)
+    {
+        try
+        {
+            await WriteErrorResponseAsync(status, message).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (TransportErrors.Is(ex))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A short plain-text answer with <c>connection: close</c>, flushed at once.</summary>
+    public async ValueTask WriteErrorResponseAsync(int status, string message, byte[]? extraHeaderLines = null)
+    {
+        _telemetry.Answered(status, message.Length + 1);
+        var output = OpenOutput(MaxSpanHint);
+        output.Write(StatusLines.Get(status));
+        output.Write("content-type: text/plain; charset=utf-8\r\n"u8);
+        output.WriteContentLength(message.Length + 1);
+        output.Write("connection: close\r\n"u8);
+        if (extraHeaderLines is not null)
+        {
+            output.Write(extraHeaderLines);
+        }
+
+        WriteServerHeaders(ref output);
+        output.Write("\r\n"u8);
+        output.WriteAscii(message);
+        output.Write("\n"u8);
+        CommitOutput(ref output);
+        await FlushOutputAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The 101 head of a WebSocket upgrade (RFC 6455 §4.2.2): the session's header lines and the server's own.</summary>
+    public async ValueTask WriteSwitchingProtocolsAsync(IReadOnlyList<AsgiHeader> headers)
+    {
+        var info = ResponseHeaderInfo.Validate(headers, "websocket.accept");
+        var output = OpenOutput(MaxSpanHint);
+        output.Write(StatusLines.Get(101));
+        foreach (var header in headers)
+        {
+            output.WriteHeaderLine(header.Name.Span, header.Value.Span);
+        }
+
+        WriteServerHeaders(ref output, skipDate: info.HasDate, skipServer: info.HasServer);
+        output.Write("\r\n"u8);
+        CommitOutput(ref output);
+        _cycle.OnSwitchedProtocols();
+        await FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The date and server headers, unless configured off or already given by the application.</summary>
+    private void WriteServerHeaders(ref BufferedOutput output, bool skipDate = false, bool skipServer = false)
+    {
+        if (_settings.DateHeader && !skipDate)
+        {
+            output.Write(Infrastructure.DateHeader.Line);
+        }
+
+        if (_settings.ServerHeader && !skipServer)
+        {
+            output.Write("server: asgibridge\r\n"u8);
+        }
+    }
+}
