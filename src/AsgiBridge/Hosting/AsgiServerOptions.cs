@@ -157,12 +157,12 @@ public sealed class AsgiServerOptions
     public AsgiProxyProtocol ProxyProtocol { get; set; } = AsgiProxyProtocol.Off;
 
     /// <summary>
-    /// The HTTP versions AsgiBridge's endpoints accept: <c>Http1</c> (default), <c>Http1AndHttp2</c> or <c>Http2</c>.
+    /// The HTTP versions AsgiBridge's endpoints accept: <c>Http1AndHttp2</c> (default), <c>Http1</c> or <c>Http2</c>.
     /// HTTP/1.1 is served by AsgiBridge's own handler, HTTP/2 by Kestrel's HTTP/2 stack and the ASP.NET Core request
     /// pipeline. With <c>Http1AndHttp2</c> a TLS endpoint offers <c>h2</c> and <c>http/1.1</c> by ALPN and hands each
     /// connection to the stack it negotiated (no ALPN: HTTP/1.1); cleartext endpoints stay HTTP/1.1. With <c>Http2</c>
     /// every connection goes to Kestrel: HTTP/2 over TLS, or with prior knowledge (h2c) on cleartext
     /// (docs/http2.md).
     /// </summary>
-    public HttpProtocols Protocols { get; set; } = HttpProtocols.Http1;
+    public HttpProtocols Protocols { get; set; } = HttpProtocols.Http1AndHttp2;
 }

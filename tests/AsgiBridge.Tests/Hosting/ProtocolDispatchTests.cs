@@ -69,10 +69,10 @@ public sealed class ProtocolDispatchTests
     }
 
     [Fact]
-    public async Task Http1_the_default_never_offers_h2_and_http2_clients_fall_back_to_the_asgi_handler()
+    public async Task Http1_never_offers_h2_and_http2_clients_fall_back_to_the_asgi_handler()
     {
         using var certificate = CreateSelfSignedCertificate();
-        await using var host = await StartAsync(protocols: null, listen => listen.UseHttps(certificate).UseAsgi(EchoApp.App));
+        await using var host = await StartAsync("Http1", listen => listen.UseHttps(certificate).UseAsgi(EchoApp.App));
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
         using var client = new HttpClient(handler);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(AddressOf(host)), "/fallback")) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
