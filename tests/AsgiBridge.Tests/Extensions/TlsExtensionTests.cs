@@ -15,6 +15,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
+using AsgiBridge.Tests.Infrastructure;
+
 namespace AsgiBridge.Tests.Extensions;
 
 /// <summary>
@@ -43,7 +45,7 @@ public sealed class TlsExtensionTests
     [Fact]
     public async Task A_tls_scope_reports_the_negotiated_version_cipher_suite_and_server_certificate()
     {
-        using var server = CreateCertificate("CN=localhost");
+        using var server = TestCertificates.Create("CN=localhost");
         await using var host = await StartAsync(listen => listen.UseHttps(server).UseAsgi(s_reportApp));
         var (report, tls) = await GetOverTlsAsync(host, clientCertificate: null);
         using (tls)
@@ -65,13 +67,13 @@ public sealed class TlsExtensionTests
     [Fact]
     public async Task A_client_certificate_is_reported_as_pem_with_its_rfc4514_name()
     {
-        using var server = CreateCertificate("CN=localhost");
+        using var server = TestCertificates.Create("CN=localhost");
         var name = new X500DistinguishedNameBuilder();
         name.AddCountryOrRegion("NL");
         name.AddOrganizationName("Example, Inc.");
         name.AddOrganizationalUnitName("Ops");
         name.AddCommonName("alice");
-        using var client = CreateCertificate(name.Build());
+        using var client = TestCertificates.Create(name.Build());
         await using var host = await StartAsync(listen => listen.UseHttps(server, https =>
         {
             https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
@@ -103,7 +105,7 @@ public sealed class TlsExtensionTests
     [Fact]
     public async Task A_wss_scope_has_the_tls_extension_and_no_pathsend()
     {
-        using var server = CreateCertificate("CN=localhost");
+        using var server = TestCertificates.Create("CN=localhost");
         await using var host = await StartAsync(listen => listen.UseHttps(server).UseAsgi(s_reportApp));
         using var socket = new ClientWebSocket();
         socket.Options.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == server.GetCertHashString();
@@ -183,18 +185,4 @@ public sealed class TlsExtensionTests
     private static string AddressOf(WebApplication host) =>
         host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    private static X509Certificate2 CreateCertificate(string subject) => CreateCertificate(new X500DistinguishedName(subject));
-
-    private static X509Certificate2 CreateCertificate(X500DistinguishedName subject)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
-    }
 }

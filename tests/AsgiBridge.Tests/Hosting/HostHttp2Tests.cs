@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using AsgiBridge.Tests.Infrastructure;
 
 namespace AsgiBridge.Tests.Hosting;
 
@@ -21,7 +22,11 @@ public sealed class HostHttp2Tests
     {
         Skip.IfNot(File.Exists(Curl), $"curl is not installed at {Curl} (.ci/run installs it)");
         var pfx = Path.Combine(Path.GetTempPath(), $"asgibridge-h2-{Guid.NewGuid():N}.pfx");
-        await File.WriteAllBytesAsync(pfx, CreateCertificatePfx("pw"));
+        using (var certificate = TestCertificates.Create())
+        {
+            await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "pw"));
+        }
+
         var port = FreePort();
         try
         {
@@ -52,18 +57,6 @@ public sealed class HostHttp2Tests
         await curl.WaitForExitAsync();
         Assert.True(curl.ExitCode == 0, $"curl {version} {url} exited {curl.ExitCode}: {await errors}");
         return await output;
-    }
-
-    private static byte[] CreateCertificatePfx(string password)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return certificate.Export(X509ContentType.Pfx, password);
     }
 
     private static int FreePort()

@@ -96,7 +96,7 @@ public sealed class HostingTests
     [Fact]
     public async Task Tls_endpoint_with_UseHttps_then_UseAsgi_serves_https_scopes()
     {
-        using var certificate = CreateSelfSignedCertificate();
+        using var certificate = TestCertificates.Create();
         var builder = WebApplication.CreateSlimBuilder([]);
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate).UseAsgi(EchoApp.App)));
@@ -121,7 +121,7 @@ public sealed class HostingTests
     [Fact]
     public async Task Https_and_http_urls_are_both_served_with_tls_in_front_of_the_handler()
     {
-        using var certificate = CreateSelfSignedCertificate();
+        using var certificate = TestCertificates.Create();
         var pfx = Path.Combine(Path.GetTempPath(), $"asgibridge-{Guid.NewGuid():N}.pfx");
         await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "pw"));
         var (httpsPort, httpPort) = (FreePort(), FreePort());
@@ -233,17 +233,5 @@ public sealed class HostingTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static X509Certificate2 CreateSelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 }

@@ -13,6 +13,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
+using AsgiBridge.Tests.Infrastructure;
+
 namespace AsgiBridge.Tests.Hosting;
 
 /// <summary>
@@ -29,7 +31,7 @@ public sealed class ProtocolDispatchTests
     [Fact]
     public async Task Http1AndHttp2_sends_alpn_h2_to_kestrel_and_http11_to_the_asgi_handler_on_one_port()
     {
-        using var certificate = CreateSelfSignedCertificate();
+        using var certificate = TestCertificates.Create();
         await using var host = await StartAsync("Http1AndHttp2", listen => listen.UseHttps(certificate).UseAsgi(EchoApp.App));
         var address = new Uri(new Uri(AddressOf(host)), "/one-port");
 
@@ -46,7 +48,7 @@ public sealed class ProtocolDispatchTests
     [InlineData(new string[0], "")]
     public async Task Http1AndHttp2_offers_both_by_alpn_and_a_client_without_alpn_gets_http11(string[] offered, string negotiated)
     {
-        using var certificate = CreateSelfSignedCertificate();
+        using var certificate = TestCertificates.Create();
         await using var host = await StartAsync("Http1AndHttp2", listen => listen.UseHttps(certificate).UseAsgi(EchoApp.App));
         var endpoint = new Uri(AddressOf(host));
         using var tcp = new TcpClient();
@@ -71,7 +73,7 @@ public sealed class ProtocolDispatchTests
     [Fact]
     public async Task Http1_never_offers_h2_and_http2_clients_fall_back_to_the_asgi_handler()
     {
-        using var certificate = CreateSelfSignedCertificate();
+        using var certificate = TestCertificates.Create();
         await using var host = await StartAsync("Http1", listen => listen.UseHttps(certificate).UseAsgi(EchoApp.App));
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
         using var client = new HttpClient(handler);
@@ -158,17 +160,5 @@ public sealed class ProtocolDispatchTests
         using var response = await client.SendAsync(request);
         Assert.Equal(version, response.Version);
         return await response.Content.ReadAsStringAsync();
-    }
-
-    private static X509Certificate2 CreateSelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 }

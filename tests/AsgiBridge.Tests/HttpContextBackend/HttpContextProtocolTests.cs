@@ -10,6 +10,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
+using AsgiBridge.Tests.Infrastructure;
+
 namespace AsgiBridge.Tests.HttpContextBackend;
 
 /// <summary>
@@ -173,7 +175,7 @@ public sealed class HttpContextProtocolTests
     [InlineData("2")]
     public async Task Under_tls_the_scope_declares_the_tls_extension(string version)
     {
-        using var certificate = CreateSelfSignedCertificate();
+        using var certificate = TestCertificates.Create();
         AsgiApp app = async (scope, receive, send) =>
         {
             var extensions = scope.Extensions;
@@ -196,17 +198,6 @@ public sealed class HttpContextProtocolTests
         Assert.Equal("http.response.pathsend,tls", parts[2]);
         Assert.True(int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture) >= 0x0303, parts[3]);
         Assert.Equal("True", parts[4]);
-    }
-
-    private static X509Certificate2 CreateSelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 
     [Fact]

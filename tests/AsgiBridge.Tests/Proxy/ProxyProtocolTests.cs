@@ -238,7 +238,7 @@ public sealed class ProxyProtocolTests
     [Fact]
     public async Task The_header_is_read_before_TLS_whatever_the_order_of_the_calls()
     {
-        using var certificate = CreateSelfSignedCertificate();
+        using var certificate = TestCertificates.Create();
         await using var host = await ProxyProtocolHost.StartAsync(
             tcp: listen => listen.UseHttps(certificate).UseAsgi().WithProxyProtocol(AsgiProxyProtocol.V1));
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -267,13 +267,5 @@ public sealed class ProxyProtocolTests
         await using var host = builder.Build();
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
         Assert.Contains("PROXY protocol", error.Message, StringComparison.Ordinal);
-    }
-
-    private static X509Certificate2 CreateSelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 }
