@@ -4,7 +4,7 @@
 #   bench/python/run.sh [--duration S] [--rounds N] [--skip-build]
 #
 # Each server is pinned to CPU $SERVER_CPU (taskset), wrk to CPU $LOAD_CPU; wrk -t1 -c$CONNS keep-alive GET / for
-# S seconds (default 10) after a 3 s warm-up; rounds interleave the servers (default 2). Apps: hello_raw.py (raw
+# S seconds (default 10) after a $WARMUP s warm-up (default 10: .NET's tiered JIT needs several seconds under load); rounds interleave the servers (default 2). Apps: hello_raw.py (raw
 # ASGI) and hello_fastapi.py. Results: requests/s per row and round, then the median, on stdout and in
 # $OUT/results.txt. Debian packages: python3-uvicorn python3-httptools python3-uvloop python3-fastapi, wrk.
 set -uo pipefail
@@ -55,7 +55,7 @@ run_one() {
       pid=$! ;;
   esac
   if ! wait_port "$port"; then echo "0"; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return; fi
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d3s "http://127.0.0.1:$port/" >/dev/null 2>&1
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP:-10}s" "http://127.0.0.1:$port/" >/dev/null 2>&1
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$port/" >"$OUT/$server-$app.wrk" 2>&1
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
