@@ -186,7 +186,7 @@ public sealed class AsgiScope : AsgiDictionary
     internal bool DeclaresPathSend
     {
         get => Declared?.PathSend ?? false;
-        set => Declared = value ? (Declared is { PathSend: true } declared ? declared : ScopeExtensions.ForHttp(Declared?.Tls)) : Declared?.WithoutPathSend();
+        set => Declared = value ? (Declared is { PathSend: true } declared ? declared : ScopeExtensions.ForHttp(Declared?.Tls)) : Declared?.ForWebSocket();
     }
 
     private static Rare SharedRare(ScopeExtensions declared) =>

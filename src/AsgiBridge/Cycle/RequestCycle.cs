@@ -86,6 +86,7 @@ internal sealed partial class RequestCycle
         _bytes = 0;
         _short = false;
         _isHead = isHead;
+        EarlyHintsAllowed = false;
         // A FIN from the client only ends its sending: the response can still be delivered (half-close).
         _clientGone = false;
         _appDone = false;
@@ -161,6 +162,8 @@ internal sealed partial class RequestCycle
                 return SendPathAsync(
                     AsgiValues.ToNullableString(message.TryGetValue("path", out var path) ? path : null, type, "path")
                     ?? throw new AsgiProtocolException("'http.response.pathsend' event: missing required key 'path'."));
+            case EarlyHintType:
+                return SendEarlyHintAsync(message);
             case null:
                 ThrowHelper.ThrowProtocol("Event has no 'type' key (or it is not a string).");
                 return default;

@@ -9,13 +9,25 @@ internal sealed class ScopeExtensions
     /// <summary>An http scope on a connection without TLS: <c>http.response.pathsend</c>.</summary>
     public static readonly ScopeExtensions Http = new(pathSend: true, tls: null);
 
-    private ScopeExtensions? _withoutPathSend;
+    private ScopeExtensions? _forWebSocket;
+    private ScopeExtensions? _withoutEarlyHint;
+    private ScopeExtensions? _withEarlyHint;
 
-    public ScopeExtensions(bool pathSend, TlsExtension? tls)
+    public ScopeExtensions(bool pathSend, TlsExtension? tls, bool earlyHint = false)
     {
         PathSend = pathSend;
         Tls = tls;
+        EarlyHint = earlyHint;
     }
+
+    /// <summary><c>http.response.early_hint</c>: HTTP/1.1 requests on AsgiBridge's handler.</summary>
+    public bool EarlyHint { get; }
+
+    /// <summary>The same set with <c>http.response.early_hint</c> (made once per set).</summary>
+    public ScopeExtensions WithEarlyHint() => EarlyHint ? this : _withEarlyHint ??= new ScopeExtensions(PathSend, Tls, earlyHint: true);
+
+    /// <summary>The same set without <c>http.response.early_hint</c> (an HTTP/1.0 request: no 1xx for it, RFC 9110 §15.2).</summary>
+    public ScopeExtensions WithoutEarlyHint() => !EarlyHint ? this : _withoutEarlyHint ??= new ScopeExtensions(PathSend, Tls);
 
     /// <summary><c>http.response.pathsend</c>: http scopes only.</summary>
     public bool PathSend { get; }
@@ -29,9 +41,8 @@ internal sealed class ScopeExtensions
     /// <summary>What an http connection's scopes declare: pathsend, and tls when the connection has TLS.</summary>
     public static ScopeExtensions ForHttp(TlsExtension? tls) => tls is null ? Http : new ScopeExtensions(pathSend: true, tls);
 
-    /// <summary>The same set without <c>http.response.pathsend</c> (a websocket scope made from an http one); null when nothing is left.</summary>
-    public ScopeExtensions? WithoutPathSend() =>
-        !PathSend ? this : Tls is null ? null : _withoutPathSend ??= new ScopeExtensions(pathSend: false, Tls);
+    /// <summary>An http scope's set seen by a websocket scope: no pathsend, no early hints; null when nothing is left.</summary>
+    public ScopeExtensions? ForWebSocket() => Tls is null ? null : _forWebSocket ??= new ScopeExtensions(pathSend: false, Tls);
 
     /// <summary>Adds the declared extensions to a new <c>extensions</c> dictionary.</summary>
     public void AddTo(Dictionary<string, object?> extensions)
@@ -39,6 +50,11 @@ internal sealed class ScopeExtensions
         if (PathSend)
         {
             extensions["http.response.pathsend"] = new Dictionary<string, object?>(StringComparer.Ordinal);
+        }
+
+        if (EarlyHint)
+        {
+            extensions["http.response.early_hint"] = new Dictionary<string, object?>(StringComparer.Ordinal);
         }
 
         if (Tls is { } tls)

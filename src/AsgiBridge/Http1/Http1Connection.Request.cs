@@ -200,5 +200,6 @@ internal sealed partial class Http1Connection
         _reuse.StartRequest();
         _output.StartResponse();
         _cycle.Reset(isHead: _head.Method == "HEAD");
+        _cycle.EarlyHintsAllowed = !_head.IsHttp10;
     }
 }

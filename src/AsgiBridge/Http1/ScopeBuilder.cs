@@ -53,7 +53,7 @@ internal static class ScopeBuilder
             facts.RootPath,
             facts.Client,
             facts.Server);
-        scope.Declared = facts.Declared ?? Extensions.ScopeExtensions.Http;
+        scope.Declared = head.IsHttp10 ? (facts.Declared ?? Extensions.ScopeExtensions.Http).WithoutEarlyHint() : facts.Declared ?? Extensions.ScopeExtensions.Http;
         scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;
@@ -163,7 +163,7 @@ internal static class ScopeBuilder
             rootPath,
             forwarded.Client ?? facts.Client,
             facts.Server);
-        scope.Declared = facts.Declared ?? Extensions.ScopeExtensions.Http;
+        scope.Declared = head.IsHttp10 ? (facts.Declared ?? Extensions.ScopeExtensions.Http).WithoutEarlyHint() : facts.Declared ?? Extensions.ScopeExtensions.Http;
         scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;

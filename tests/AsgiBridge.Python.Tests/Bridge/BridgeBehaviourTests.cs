@@ -36,7 +36,7 @@ public sealed class BridgeBehaviourTests(BridgeServer fixture) : IClassFixture<B
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var response = await RawHttp.SendAsync(fixture.Server.Port, "GET", "/extensions");
-        Assert.Equal("[\"http.response.pathsend\"]", response.Text);
+        Assert.Equal("[\"http.response.early_hint\", \"http.response.pathsend\"]", response.Text);
     }
 
     [SkippableFact]
