@@ -38,8 +38,9 @@ internal sealed class ScopeExtensions
     /// <summary>The side object a scope shares with the other scopes of this set until it needs its own (AsgiScope).</summary>
     internal object? SharedSideObject { get; set; }
 
-    /// <summary>What an http connection's scopes declare: pathsend, and tls when the connection has TLS.</summary>
-    public static ScopeExtensions ForHttp(TlsExtension? tls) => tls is null ? Http : new ScopeExtensions(pathSend: true, tls);
+    /// <summary>What an http connection's scopes declare: pathsend, early_hint when the backend can send a 103, and tls when the connection has TLS.</summary>
+    public static ScopeExtensions ForHttp(TlsExtension? tls, bool earlyHint = false) =>
+        tls is not null ? new ScopeExtensions(pathSend: true, tls, earlyHint) : earlyHint ? Http.WithEarlyHint() : Http;
 
     /// <summary>An http scope's set seen by a websocket scope: no pathsend, no early hints; null when nothing is left.</summary>
     public ScopeExtensions? ForWebSocket() => Tls is null ? null : _forWebSocket ??= new ScopeExtensions(pathSend: false, Tls);

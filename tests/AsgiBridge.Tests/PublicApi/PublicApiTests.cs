@@ -5,17 +5,23 @@ namespace AsgiBridge.Tests.PublicApi;
 
 /// <summary>
 /// Tracks the libraries' public surface: any change to it must be made on purpose, by updating
-/// PublicApi.approved.txt (AsgiBridge) or PublicApi.Testing.approved.txt (AsgiBridge.Testing); the test writes the
-/// .received.txt file next to it to copy from.
+/// PublicApi.approved.txt (AsgiBridge), PublicApi.Testing.approved.txt (AsgiBridge.Testing) or
+/// PublicApi.Python.approved.txt (AsgiBridge.Python); the test writes the .received.txt file next to it to copy from.
 /// </summary>
 public sealed class PublicApiTests
 {
     [Theory]
     [InlineData("")]
     [InlineData("Testing")]
+    [InlineData("Python")]
     public void Public_api_matches_the_approved_snapshot(string library)
     {
-        var assembly = library.Length == 0 ? typeof(AsgiApp).Assembly : typeof(AsgiBridge.Testing.AsgiTestClient).Assembly;
+        var assembly = library switch
+        {
+            "" => typeof(AsgiApp).Assembly,
+            "Testing" => typeof(AsgiBridge.Testing.AsgiTestClient).Assembly,
+            _ => typeof(AsgiBridge.Python.PythonAsgiApp).Assembly,
+        };
         var name = library.Length == 0 ? "PublicApi" : $"PublicApi.{library}";
         var actual = Render(assembly);
         var folder = Path.Combine(FindRoot(), "tests", "AsgiBridge.Tests", "PublicApi");
