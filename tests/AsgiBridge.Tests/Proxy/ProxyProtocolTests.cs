@@ -120,7 +120,16 @@ public sealed class ProxyProtocolTests
         // 10.0.0.1 trusts neither the loopback peer nor (without "unix") a unix-socket peer.
         await using var host = await StartAsync(AsgiProxyProtocol.V1, allow: "10.0.0.1");
         using var client = await RawClient.ConnectAsync(transport == "tcp" ? host.Tcp : host.Unix);
-        await client.SendAsync(Concat(Header("v1"), s_request));
+        try
+        {
+            await client.SendAsync(Concat(Header("v1"), s_request));
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.Shutdown or System.Net.Sockets.SocketError.ConnectionReset)
+        {
+            // The peer is refused by its address, before anything is read: the close can beat the client's write
+            // (EPIPE on a unix socket). That is the closing asserted below, not a failure.
+        }
+
         await AssertClosedWithNothingSentAsync(client);
         await AssertRejectedAsync(host, 1, "not in Asgi:ForwardedAllowIps");
     }
