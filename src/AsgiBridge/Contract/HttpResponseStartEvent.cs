@@ -23,7 +23,10 @@ public sealed class HttpResponseStartEvent : AsgiEvent
     /// <summary><c>headers</c>: the response headers in order.</summary>
     public IReadOnlyList<AsgiHeader> Headers { get; set; }
 
-    /// <summary><c>trailers</c>: whether trailers follow the body. Defaults to false.</summary>
+    /// <summary>
+    /// <c>trailers</c>: whether trailer fields follow the body. Defaults to false. When true, the response is complete only
+    /// with the <see cref="HttpResponseTrailersEvent"/> whose <c>more_trailers</c> is false, after the last body piece.
+    /// </summary>
     public bool Trailers { get; set; }
 
     private protected override string[] KnownKeys => s_keys;

@@ -46,10 +46,10 @@ internal interface IResponseWire
     ValueTask WriteInformationalAsync(int status, IReadOnlyList<AsgiHeader> headers);
 
     /// <summary>
-    /// Completes a response whose last body piece was written with <c>last: false</c> by sending trailer fields
-    /// (for <c>http.response.trailers</c>, which the cycle does not offer yet). A protocol that cannot carry them
-    /// keeps this default.
+    /// Completes a response whose last body piece was written with <c>last: false</c> because the application announced
+    /// trailer fields (<c>http.response.trailers</c>): sends them where the protocol carries them (HTTP/1.1: the last
+    /// chunk of a chunked body; HTTP/2: a HEADERS frame), then ends the response. The list is empty when the request
+    /// does not declare the extension or the response has no content.
     /// </summary>
-    ValueTask WriteTrailersAsync(IReadOnlyList<AsgiHeader> trailers) =>
-        throw new NotSupportedException("This protocol cannot send trailer fields.");
+    ValueTask WriteTrailersAsync(IReadOnlyList<AsgiHeader> trailers);
 }

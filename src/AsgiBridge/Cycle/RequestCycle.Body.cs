@@ -22,9 +22,9 @@ internal sealed partial class RequestCycle
             ThrowHelper.ThrowProtocol("'http.response.body' event sent before 'http.response.start'.");
         }
 
-        if (_state == ResponseState.Complete)
+        if (_state >= ResponseState.TrailersPending)
         {
-            ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
+            ThrowBodyAfterLast();
         }
 
         return _wire.TryEnterWrite() ? SendBodyHoldingGate(body, moreBody) : SendBodyAfterGateAsync(body, moreBody);
@@ -92,9 +92,9 @@ internal sealed partial class RequestCycle
             throw new ClientDisconnectedException();
         }
 
-        if (_state == ResponseState.Complete)
+        if (_state >= ResponseState.TrailersPending)
         {
-            ThrowHelper.ThrowProtocol("'http.response.body' event sent after the response was complete (more_body was false).");
+            ThrowBodyAfterLast();
         }
 
         var writeHead = _state == ResponseState.Started;
@@ -105,14 +105,26 @@ internal sealed partial class RequestCycle
 
         var last = !moreBody;
         CountPiece(body.Length, last, "'http.response.body' event: key 'body'");
+        if (last && _trailersAnnounced)
+        {
+            // The body is over but the response is not: its trailer fields complete it.
+            _state = ResponseState.TrailersPending;
+            return writeHead ? _wire.WriteHeadAsync(body, last: false) : _wire.WriteBodyAsync(body, last: false);
+        }
+
         _state = last ? ResponseState.Complete : ResponseState.HeadWritten;
         return writeHead ? _wire.WriteHeadAsync(body, last) : _wire.WriteBodyAsync(body, last);
     }
 
+    private void ThrowBodyAfterLast() =>
+        ThrowHelper.ThrowProtocol(_state == ResponseState.TrailersPending
+            ? "'http.response.body' event sent after the last body piece (more_body was false): 'http.response.trailers' must follow."
+            : "'http.response.body' event sent after the response was complete (more_body was false).");
+
     /// <summary>
     /// What the body carries, by the contract's rules: nothing for HEAD, 1xx, 204 and 304; the application's
-    /// content-length when it gave one; a computed content-length when the body is sent in one piece; otherwise an
-    /// unknown length (the wire streams it).
+    /// content-length when it gave one; a computed content-length when the body is sent in one piece (unless trailer
+    /// fields will follow on HTTP/1.1, which need a chunked body); otherwise an unknown length (the wire streams it).
     /// </summary>
     private void DecideBody(long firstLength, bool moreBody)
     {
@@ -124,7 +136,7 @@ internal sealed partial class RequestCycle
         {
             _bodyKind = _isHead ? ResponseBodyKind.None : ResponseBodyKind.ContentLength;
         }
-        else if (!moreBody)
+        else if (!moreBody && !(_trailersAnnounced && TrailerSupport == TrailerSupport.ChunkedBody))
         {
             // A HEAD response still announces the length its GET would have (RFC 9110 §9.3.2), unless that is unknown.
             _bodyKind = _isHead ? ResponseBodyKind.None : ResponseBodyKind.ContentLength;
@@ -207,9 +219,14 @@ internal sealed partial class RequestCycle
             ThrowHelper.ThrowProtocol("'http.response.pathsend' event sent before 'http.response.start'.");
         }
 
-        if (_state == ResponseState.Complete)
+        if (_state >= ResponseState.TrailersPending)
         {
             ThrowHelper.ThrowProtocol("'http.response.pathsend' event sent after the response was complete.");
+        }
+
+        if (_trailersAnnounced)
+        {
+            ThrowHelper.ThrowProtocol("'http.response.pathsend' event after 'http.response.start' with 'trailers': true: a file body cannot be followed by trailer fields; send it with 'http.response.body'.");
         }
 
         if (_state == ResponseState.HeadWritten)

@@ -27,6 +27,7 @@ internal sealed partial class RequestCycle
     private bool _isHead;
     private bool _clientGone;
     private bool _appDone;
+    private bool _trailersAnnounced;
 
     public RequestCycle(IResponseWire wire, IRequestBodySource body)
     {
@@ -87,6 +88,9 @@ internal sealed partial class RequestCycle
         _short = false;
         _isHead = isHead;
         EarlyHintsAllowed = false;
+        TrailerSupport = TrailerSupport.None;
+        _trailersAnnounced = false;
+        _trailerFields = null;
         // A FIN from the client only ends its sending: the response can still be delivered (half-close).
         _clientGone = false;
         _appDone = false;
@@ -135,8 +139,10 @@ internal sealed partial class RequestCycle
             case HttpResponseBodyEvent body:
                 return SendBodyAsync(body.Body, body.MoreBody);
             case HttpResponseStartEvent start:
-                StartResponse(start.Status, start.Headers);
+                StartResponse(start.Status, start.Headers, start.Trailers);
                 return default;
+            case HttpResponseTrailersEvent trailers:
+                return SendTrailersAsync(trailers.Headers, trailers.MoreTrailers);
             case HttpResponsePathSendEvent pathSend:
                 return SendPathAsync(pathSend.Path);
         }
@@ -152,7 +158,8 @@ internal sealed partial class RequestCycle
 
                 StartResponse(
                     AsgiValues.ToInt(status, type, "status"),
-                    AsgiValues.ToHeaders(message.TryGetValue("headers", out var headers) ? headers : null, type, "headers"));
+                    AsgiValues.ToHeaders(message.TryGetValue("headers", out var headers) ? headers : null, type, "headers"),
+                    AsgiValues.ToBool(message.TryGetValue("trailers", out var announced) ? announced : null, type, "trailers"));
                 return default;
             case "http.response.body":
                 return SendBodyAsync(
@@ -164,6 +171,10 @@ internal sealed partial class RequestCycle
                     ?? throw new AsgiProtocolException("'http.response.pathsend' event: missing required key 'path'."));
             case EarlyHintType:
                 return SendEarlyHintAsync(message);
+            case TrailersType:
+                return SendTrailersAsync(
+                    AsgiValues.ToHeaders(message.TryGetValue("headers", out var fields) ? fields : null, type, "headers"),
+                    AsgiValues.ToBool(message.TryGetValue("more_trailers", out var moreTrailers) ? moreTrailers : null, type, "more_trailers"));
             case null:
                 ThrowHelper.ThrowProtocol("Event has no 'type' key (or it is not a string).");
                 return default;
@@ -173,7 +184,7 @@ internal sealed partial class RequestCycle
         }
     }
 
-    private void StartResponse(int status, IReadOnlyList<AsgiHeader> headers)
+    private void StartResponse(int status, IReadOnlyList<AsgiHeader> headers, bool trailers)
     {
         if (_clientGone)
         {
@@ -199,8 +210,14 @@ internal sealed partial class RequestCycle
         }
 
         _info = ResponseHeaderInfo.Validate(headers);
+        if (trailers)
+        {
+            CheckTrailersFitBody(status);
+        }
+
         _headers = headers;
         _status = status;
+        _trailersAnnounced = trailers;
         _state = ResponseState.Started;
     }
 }

@@ -16,6 +16,12 @@ internal enum ResponseState : byte
     HeadWritten,
 
     /// <summary>
+    /// The last body piece is written and the application announced trailer fields (<c>trailers: true</c>): the
+    /// response completes with its <c>http.response.trailers</c> event (<c>more_trailers</c> false).
+    /// </summary>
+    TrailersPending,
+
+    /// <summary>
     /// The last body piece is counted (<c>more_body</c> false, or a file for <c>http.response.pathsend</c>), or the
     /// server answered in the application's place (a request body error, a WebSocket handshake answer).
     /// </summary>

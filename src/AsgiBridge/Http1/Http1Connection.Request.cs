@@ -1,3 +1,4 @@
+using AsgiBridge.Cycle;
 using AsgiBridge.Diagnostics;
 using Microsoft.AspNetCore.Connections;
 using AsgiBridge.WebSocket;
@@ -201,5 +202,7 @@ internal sealed partial class Http1Connection
         _output.StartResponse();
         _cycle.Reset(isHead: _head.Method == "HEAD");
         _cycle.EarlyHintsAllowed = !_head.IsHttp10;
+        // Trailer fields travel in the last chunk of a chunked body (RFC 9112 §7.1.2), which HTTP/1.0 does not have.
+        _cycle.TrailerSupport = !_head.IsHttp10 && _head.AcceptsTrailers ? TrailerSupport.ChunkedBody : TrailerSupport.None;
     }
 }

@@ -53,7 +53,7 @@ internal sealed partial class Http1Connection : IDisposable
         _settings = settings;
         _logger = logger;
         _scheme = context.Features.Get<ITlsHandshakeFeature>() is null ? "http" : "https";
-        _declared = Extensions.ScopeExtensions.ForHttp(Extensions.TlsExtension.From(context.Features), earlyHint: true);
+        _declared = Extensions.ScopeExtensions.ForHttp(Extensions.TlsExtension.From(context.Features));
         (_client, _server) = ConnectionEndpoints.Describe(context);
         _telemetry = new RequestTelemetry(settings.State.Telemetry);
 

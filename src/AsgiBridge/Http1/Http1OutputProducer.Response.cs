@@ -75,11 +75,17 @@ internal sealed partial class Http1OutputProducer
     }
 
     /// <summary>
-    /// Ends the body with trailer fields: on a chunked body, the last chunk carries them (RFC 9112 §7.1.2); any other
-    /// framing has no place for them (RFC 9110 §6.5: a recipient may drop them), so the response just completes.
+    /// Ends the body with trailer fields: on a chunked body, the last chunk carries them (RFC 9112 §7.1.2). The cycle
+    /// hands over none where the request did not declare the extension; a body of another framing (content-length
+    /// without the extension, none for HEAD/204/304) has no place for them, so the response just completes.
     /// </summary>
     public ValueTask WriteTrailersAsync(IReadOnlyList<AsgiHeader> trailers)
     {
+        if (_cycle.IsShort)
+        {
+            _reuse.End(ReuseEnd.ShortResponse);
+        }
+
         if (_framing != ResponseFraming.Chunked)
         {
             return FinishPiece(wroteBody: false, last: true, flushEmpty: false);

@@ -66,6 +66,9 @@ internal sealed class RequestHead : IDisposable
 
     public bool UpgradeWebSocket { get; set; }
 
+    /// <summary>A <c>TE</c> field lists <c>trailers</c>: the client accepts trailer fields (RFC 9110 §10.1.4).</summary>
+    public bool AcceptsTrailers { get; set; }
+
     public BodyFraming Framing { get; set; }
 
     public void Reset()
@@ -87,7 +90,7 @@ internal sealed class RequestHead : IDisposable
         ChunkedCount = 0;
         OtherCoding = LastCodingChunked = InvalidCoding = false;
         ConnectionClose = ConnectionKeepAlive = ConnectionUpgrade = false;
-        Expect100Continue = UpgradeWebSocket = false;
+        Expect100Continue = UpgradeWebSocket = AcceptsTrailers = false;
         Framing = BodyFraming.None;
     }
 

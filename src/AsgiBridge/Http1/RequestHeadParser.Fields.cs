@@ -16,6 +16,9 @@ internal static partial class RequestHeadParser
 
         switch (lowerName.Length)
         {
+            case 2 when lowerName.SequenceEqual("te"u8):
+                head.AcceptsTrailers |= HttpCharacters.ContainsToken(value, "trailers"u8);
+                break;
             case 4 when lowerName.SequenceEqual("host"u8):
                 head.HostCount++;
                 head.HostFieldIndex = head.Fields.Count - 1;

@@ -53,11 +53,18 @@ internal static class ScopeBuilder
             facts.RootPath,
             facts.Client,
             facts.Server);
-        scope.Declared = head.IsHttp10 ? (facts.Declared ?? Extensions.ScopeExtensions.Http).WithoutEarlyHint() : facts.Declared ?? Extensions.ScopeExtensions.Http;
+        scope.Declared = Declared(head, facts);
         scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;
     }
+
+    /// <summary>
+    /// The connection's extensions plus this request's: a 103 and trailer fields only for HTTP/1.1 (no 1xx to an
+    /// HTTP/1.0 client, RFC 9110 §15.2; no chunked body to carry trailers), trailers only when its TE field accepts them.
+    /// </summary>
+    private static Extensions.ScopeExtensions Declared(RequestHead head, in ConnectionFacts facts) =>
+        (facts.Declared ?? Extensions.ScopeExtensions.Http).ForRequest(earlyHint: !head.IsHttp10, trailers: !head.IsHttp10 && head.AcceptsTrailers);
 
     /// <summary>
     /// The scope of a trusted peer's request when its forwarding headers change something, else null. A method of its
@@ -163,7 +170,7 @@ internal static class ScopeBuilder
             rootPath,
             forwarded.Client ?? facts.Client,
             facts.Server);
-        scope.Declared = head.IsHttp10 ? (facts.Declared ?? Extensions.ScopeExtensions.Http).WithoutEarlyHint() : facts.Declared ?? Extensions.ScopeExtensions.Http;
+        scope.Declared = Declared(head, facts);
         scope.SetPackedHeaders(data);
         scope.SetStateSource(stateSource);
         return scope;

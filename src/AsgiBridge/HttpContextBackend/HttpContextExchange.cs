@@ -29,6 +29,7 @@ internal sealed class HttpContextExchange : IDisposable
         _cycle = new RequestCycle(_wire, _body);
         _wire.Cycle = _cycle;
         _cycle.Reset(HttpMethods.IsHead(context.Request.Method));
+        _cycle.TrailerSupport = HttpContextScope.TrailerSupportOf(context);
         _aborted = context.RequestAborted.Register(static state => ((HttpContextExchange)state!).OnAborted(), this);
     }
 

@@ -119,6 +119,43 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
     }
 
     /// <summary>
+    /// Completes the response with trailer fields through <see cref="IHttpResponseTrailersFeature"/> (the server sends
+    /// them: HTTP/2 and HTTP/3 as a HEADERS frame after the body). The cycle hands over none where the request did not
+    /// declare the extension.
+    /// </summary>
+    public async ValueTask WriteTrailersAsync(IReadOnlyList<AsgiHeader> trailers)
+    {
+        var cycle = Cycle;
+        var response = _context.Response;
+        try
+        {
+            for (var i = 0; i < trailers.Count; i++)
+            {
+                var field = trailers[i];
+                var name = Encoding.Latin1.GetString(field.Name.Span);
+                try
+                {
+                    response.AppendTrailer(name, Encoding.Latin1.GetString(field.Value.Span));
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new AsgiProtocolException($"'http.response.trailers' event: key 'headers': the server refused '{name}': {ex.Message}", ex);
+                }
+            }
+
+            if (!cycle.IsShort)
+            {
+                await response.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            cycle.MarkClientGone();
+            throw new ClientDisconnectedException("The client disconnected.", ex);
+        }
+    }
+
+    /// <summary>
     /// Informational responses are the server's on this backend: Kestrel answers <c>Expect: 100-continue</c> itself on
     /// the first body read; nothing else is asked of this wire yet.
     /// </summary>

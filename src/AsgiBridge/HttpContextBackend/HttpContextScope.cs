@@ -1,3 +1,4 @@
+using AsgiBridge.Cycle;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -56,7 +57,7 @@ internal static class HttpContextScope
             Headers = Headers(request),
         };
         // http: pathsend (and tls on a TLS connection); websocket: tls only (websocket.http.response is added by the caller).
-        scope.Declared = Declared(context);
+        scope.Declared = Declared(context).ForRequest(earlyHint: false, trailers: TrailerSupportOf(context) != TrailerSupport.None);
         if (type != "http")
         {
             scope.DeclaresPathSend = false;
@@ -71,6 +72,43 @@ internal static class HttpContextScope
         context.Features.Get<ITlsHandshakeFeature>() is { } handshake
             ? s_tlsConnections.GetValue(handshake, _ => ScopeExtensions.ForHttp(TlsExtension.From(context.Features)))
             : ScopeExtensions.Http;
+
+    /// <summary>
+    /// Whether the server under this request can send trailer fields and the client takes them: HTTP/2 and HTTP/3
+    /// always (RFC 9113 §8.1); HTTP/1.1 when its TE field lists <c>trailers</c> (RFC 9110 §10.1.4) and the server
+    /// offers <see cref="IHttpResponseTrailersFeature"/>; never HTTP/1.0.
+    /// </summary>
+    public static TrailerSupport TrailerSupportOf(HttpContext context)
+    {
+        if (!context.Response.SupportsTrailers())
+        {
+            return TrailerSupport.None;
+        }
+
+        var protocol = context.Request.Protocol;
+        if (HttpProtocol.IsHttp2(protocol) || HttpProtocol.IsHttp3(protocol))
+        {
+            return TrailerSupport.AnyBody;
+        }
+
+        return HttpProtocol.IsHttp11(protocol) && AcceptsTrailers(context.Request.Headers.TE) ? TrailerSupport.ChunkedBody : TrailerSupport.None;
+    }
+
+    private static bool AcceptsTrailers(StringValues te)
+    {
+        foreach (var value in te)
+        {
+            foreach (var element in (value ?? "").Split(','))
+            {
+                if (element.Trim().Equals("trailers", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary><c>"1.0"</c>, <c>"1.1"</c>, <c>"2"</c> or <c>"3"</c> (ASGI's spelling of the protocol).</summary>
     public static string HttpVersionOf(string protocol) =>

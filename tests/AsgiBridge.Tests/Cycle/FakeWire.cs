@@ -52,6 +52,9 @@ internal sealed class FakeWire : IResponseWire, IDisposable
     public ValueTask WriteInformationalAsync(int status, IReadOnlyList<AsgiHeader> headers) =>
         Record($"informational {status} {headers.Count}");
 
+    public ValueTask WriteTrailersAsync(IReadOnlyList<AsgiHeader> trailers) =>
+        Record($"trailers {string.Join(",", trailers.Select(t => $"{System.Text.Encoding.ASCII.GetString(t.Name.Span)}={System.Text.Encoding.ASCII.GetString(t.Value.Span)}"))} state={Cycle.State}");
+
     public void Dispose() => _gate.Dispose();
 
     private ValueTask Record(string call)

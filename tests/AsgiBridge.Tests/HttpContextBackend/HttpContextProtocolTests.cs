@@ -195,7 +195,7 @@ public sealed class HttpContextProtocolTests
         var parts = answer.Split('|');
         Assert.Equal(version, parts[0]);
         Assert.Equal("https", parts[1]);
-        Assert.Equal("http.response.pathsend,tls", parts[2]);
+        Assert.Equal(version == "2" ? "http.response.pathsend,http.response.trailers,tls" : "http.response.pathsend,tls", parts[2]);
         Assert.True(int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture) >= 0x0303, parts[3]);
         Assert.Equal("True", parts[4]);
     }
