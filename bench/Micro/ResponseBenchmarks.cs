@@ -40,7 +40,7 @@ public class ResponseBenchmarks
     {
         var options = new AsgiServerOptions();
         var settings = new ConnectionSettings(options, new Hosting.AsgiServerState(Options.Create(options)));
-        _connection = new InMemoryConnection();
+        _connection = new InMemoryConnection(inline: true, silentHeartbeat: true);
         _http = new Http1Connection(_connection, HelloApp.App, settings, NullLogger.Instance);
         _processing = _http.ProcessAsync();
         _pipelined = SampleRequests.Repeat(SampleRequests.SimpleGet, PipelineDepth);
@@ -55,7 +55,7 @@ public class ResponseBenchmarks
 
         _responseLength = response.Length;
 
-        _untrustedConnection = new InMemoryConnection { RemoteEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("203.0.113.7"), 54321) };
+        _untrustedConnection = new InMemoryConnection(inline: true, silentHeartbeat: true) { RemoteEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("203.0.113.7"), 54321) };
         _untrustedHttp = new Http1Connection(_untrustedConnection, HelloApp.App, settings, NullLogger.Instance);
         _untrustedProcessing = _untrustedHttp.ProcessAsync();
         Write(_untrustedConnection, SampleRequests.SimpleGet);
@@ -65,7 +65,7 @@ public class ResponseBenchmarks
         }
 
         // The floor: the load benchmark's raw handler (find the blank line, copy a fixed response) on the same pipes.
-        _rawConnection = new InMemoryConnection();
+        _rawConnection = new InMemoryConnection(inline: true, silentHeartbeat: true);
         _rawProcessing = new Bench.RefServers.RawHttpHandler().OnConnectedAsync(_rawConnection);
         Write(_rawConnection, SampleRequests.SimpleGet);
         _rawResponseLength = ReadAvailable(_rawConnection).Length;

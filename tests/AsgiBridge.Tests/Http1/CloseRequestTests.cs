@@ -16,7 +16,7 @@ public sealed class CloseRequestTests
     [Fact]
     public async Task A_response_finished_after_a_close_request_goes_out_whole_before_the_connection_ends()
     {
-        await using var connection = new PipeConnection();
+        await using var connection = new InMemoryConnection();
         AsgiApp app = async (scope, receive, send) =>
         {
             await send(new HttpResponseStartEvent(200, [new("content-type", "text/plain")]));

@@ -41,7 +41,7 @@ internal sealed class Http1Parts : IAsyncDisposable
         StartRequest();
     }
 
-    public PipeConnection Connection { get; } = new();
+    public InMemoryConnection Connection { get; } = new();
 
     public RequestHead Head { get; } = new();
 
