@@ -228,10 +228,13 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
             }
         }
 
-        if (status < 200 || status == 204 || status == 304)
+        if (status < 200 || status == 204)
         {
-            return; // RFC 9110 §8.6: no content-length where there is no content.
+            return; // RFC 9110 §8.6: no content-length in a 1xx or 204.
         }
+
+        // A 304 keeps the application's content-length (the selected representation's, RFC 9110 §8.6) and carries no
+        // body, as on the HTTP/1.1 handler; the cycle computes none for it.
 
         ref readonly var info = ref cycle.HeaderInfo;
         if (info.HasContentLength)
