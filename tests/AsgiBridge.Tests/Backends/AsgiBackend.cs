@@ -41,9 +41,18 @@ public abstract class AsgiBackend : IAsyncLifetime, IAsyncDisposable
     /// <summary>Whether <c>http.response.early_hint</c> is declared: HTTP/1.1 requests on AsgiBridge's own handler only.</summary>
     public virtual bool EarlyHints => false;
 
-    /// <summary>The keys of <c>scope["extensions"]</c> in an <c>http</c> scope, sorted.</summary>
+    /// <summary>
+    /// Whether <c>http.response.trailers</c> is declared for a request that sends <c>TE: trailers</c>: everywhere but
+    /// Kestrel's own HTTP/1.1, which has no response trailers (docs/contract.md, "trailers").
+    /// </summary>
+    public virtual bool TrailersWithTe => true;
+
+    /// <summary>Whether <c>http.response.trailers</c> is declared for a request without <c>TE: trailers</c>: HTTP/2 only.</summary>
+    public bool TrailersWithoutTe => HttpVersion == "2";
+
+    /// <summary>The keys of <c>scope["extensions"]</c> in an <c>http</c> scope (of a request without <c>TE: trailers</c>), sorted.</summary>
     public IReadOnlyList<string> HttpExtensions =>
-        Sorted(["http.response.pathsend", .. EarlyHints ? ["http.response.early_hint"] : Array.Empty<string>(), .. Tls ? ["tls"] : Array.Empty<string>()]);
+        Sorted(["http.response.pathsend", .. EarlyHints ? ["http.response.early_hint"] : Array.Empty<string>(), .. TrailersWithoutTe ? ["http.response.trailers"] : Array.Empty<string>(), .. Tls ? ["tls"] : Array.Empty<string>()]);
 
     /// <summary>The keys of <c>scope["extensions"]</c> in a <c>websocket</c> scope, sorted.</summary>
     public IReadOnlyList<string> WebSocketExtensions => Sorted(["websocket.http.response", .. Tls ? ["tls"] : Array.Empty<string>()]);

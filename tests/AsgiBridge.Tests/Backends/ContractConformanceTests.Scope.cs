@@ -136,6 +136,36 @@ public abstract partial class ContractConformanceTests
     }
 
     [Fact]
+    public async Task Trailers_reach_the_client_exactly_where_the_extension_is_declared()
+    {
+        var declared = Signal<bool>();
+        var path = Backend.Route(async (scope, receive, send) =>
+        {
+            declared.TrySetResult(scope.Extensions.ContainsKey("http.response.trailers"));
+            await send(new HttpResponseStartEvent(200, [new("content-type", "text/plain"), new("trailer", "x-checksum")]) { Trailers = true });
+            await send(new HttpResponseBodyEvent("with "u8.ToArray(), moreBody: true));
+            await send(new HttpResponseBodyEvent("trailers"u8.ToArray()));
+            await send(new HttpResponseTrailersEvent([new("x-checksum", "abc")]));
+        });
+
+        using var request = Backend.NewRequest(HttpMethod.Get, path);
+        request.Headers.TE.Add(new System.Net.Http.Headers.TransferCodingWithQualityHeaderValue("trailers"));
+        using var response = await Backend.Client.SendAsync(request).WaitAsync(s_wait);
+        Assert.Equal("with trailers", await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(Backend.TrailersWithTe, await declared.Task.WaitAsync(s_wait));
+        if (Backend.TrailersWithTe)
+        {
+            Assert.Equal("abc", response.TrailingHeaders.GetValues("x-checksum").Single());
+        }
+        else
+        {
+            // Not declared: the announcement is honoured, the fields dropped, the response complete.
+            Assert.False(response.TrailingHeaders.Contains("x-checksum"));
+        }
+    }
+
+    [Fact]
     public async Task Pathsend_sends_the_file_as_the_whole_body()
     {
         var file = Path.Combine(Path.GetTempPath(), $"asgibridge-conformance-{Guid.NewGuid():N}.txt");

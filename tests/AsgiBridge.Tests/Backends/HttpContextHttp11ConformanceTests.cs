@@ -15,6 +15,8 @@ public sealed class HttpContextHttp11Backend : AsgiBackend
 
     public override bool HasSocketEndpoints => true;
 
+    public override bool TrailersWithTe => false;
+
     public override string Authority => _host!.BaseUri.Authority;
 
     public override int Port => _host!.BaseUri.Port;
