@@ -1,11 +1,9 @@
-using System.Buffers;
-using AsgiBridge.Cycle;
 using AsgiBridge.WebSocket;
 
 namespace AsgiBridge.Http1;
 
-/// <summary>The hand-over from HTTP/1.1 to a WebSocket session (RFC 6455 §4), and the HTTP answers a session may give.</summary>
-internal sealed partial class Http1Connection : IWebSocketHttpFallback
+/// <summary>The hand-over from HTTP/1.1 to a WebSocket session (RFC 6455 §4).</summary>
+internal sealed partial class Http1Connection
 {
     /// <summary>Serves a request that asks for a WebSocket. The connection always ends with the session.</summary>
     private async ValueTask<bool> ProcessWebSocketAsync()
@@ -33,26 +31,11 @@ internal sealed partial class Http1Connection : IWebSocketHttpFallback
 
         // After the upgrade the body meter measures WebSocket messages (the heartbeat then aborts instead of answering 408).
         _timer.MarkUpgraded();
-        using var session = new WebSocketSession(_context, _settings, _logger, scope, handshake, this, _timer, _timer.BodyRate);
+        var upgrade = new Http1WebSocketUpgrade(_context, _settings, handshake, _cycle, _output, _timer, _telemetry);
+        using var session = new WebSocketSession(_logger, scope, upgrade);
         await session.RunAsync(_app).ConfigureAwait(false);
         _telemetry.WebSocketClosed(session.CloseCode);
         _cycle.OnAppReturned();
         return false;
-    }
-
-    ValueTask IWebSocketHttpFallback.SendHttpAsync(IDictionary<string, object?> message) => _cycle.SendAsync(message);
-
-    async ValueTask IWebSocketHttpFallback.WriteErrorAsync(int status, string message)
-    {
-        if (_cycle.TryAnswerInstead())
-        {
-            await _output.TryWriteErrorResponseAsync(status, message).ConfigureAwait(false);
-        }
-    }
-
-    async ValueTask IWebSocketHttpFallback.WriteSwitchingProtocolsAsync(IReadOnlyList<AsgiHeader> headers)
-    {
-        await _output.WriteSwitchingProtocolsAsync(headers).ConfigureAwait(false);
-        _telemetry.WebSocketAccepted();
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AsgiBridge.Diagnostics;
+using AsgiBridge.WebSocket;
 using AsgiBridge.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -124,11 +125,12 @@ internal sealed class HttpContextHandler
         var scope = HttpContextScope.Build(context, "websocket", _options.RootPath, _prefixLength, _instance.State.StateSource);
         scope.Subprotocols = [.. context.WebSockets.WebSocketRequestedProtocols];
         scope.Extensions["websocket.http.response"] = new Dictionary<string, object?>(StringComparer.Ordinal);
-        using var session = new HttpContextWebSocketSession(context, scope, _options, _logger, _stopping);
+        using var upgrade = new HttpContextWebSocketUpgrade(context, _options, _stopping);
+        using var session = new WebSocketSession(_logger, scope, upgrade);
         await session.RunAsync(_instance.App).ConfigureAwait(false);
         if (_telemetry.AccessLogEnabled)
         {
-            var (accepted, closeCode) = session.Outcome;
+            var (accepted, closeCode) = (session.Accepted, session.CloseCode);
             var target = LogText.Target(scope.RawPath.Span, scope.QueryString.Span);
             if (accepted)
             {

@@ -24,7 +24,7 @@ internal sealed partial class WebSocketSession
     private async ValueTask<IDictionary<string, object?>> WaitForDisconnectAsync()
     {
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (_context.ConnectionClosed.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), closed))
+        using (_upgrade.Aborted.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), closed))
         {
             await closed.Task.ConfigureAwait(false);
         }

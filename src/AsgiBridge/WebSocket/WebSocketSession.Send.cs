@@ -1,12 +1,5 @@
-using System.Buffers;
-using System.Net.WebSockets;
-using System.Runtime.CompilerServices;
-using System.Text;
 using AsgiBridge.Cycle;
-using AsgiBridge.Http1;
 using AsgiBridge.Infrastructure;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace AsgiBridge.WebSocket;
 
@@ -58,51 +51,14 @@ internal sealed partial class WebSocketSession
         }
 
         ResponseHeaderInfo.Validate(extraHeaders, "websocket.accept");
-        string? extensionResponse = null;
-        var deflate = _settings.WsPerMessageDeflate && _handshake.ExtensionsOffer.Length > 0
-            ? PerMessageDeflateNegotiator.Negotiate(_handshake.ExtensionsOffer, out extensionResponse)
-            : null;
-
-        var headers = new List<AsgiHeader>(4 + extraHeaders.Count)
-        {
-            new("upgrade", "websocket"),
-            new("connection", "Upgrade"),
-            new("sec-websocket-accept", _handshake.Accept),
-        };
-        if (subprotocol is not null)
-        {
-            headers.Add(new AsgiHeader("sec-websocket-protocol", subprotocol));
-        }
-
-        if (extensionResponse is not null)
-        {
-            headers.Add(new AsgiHeader("sec-websocket-extensions", extensionResponse));
-        }
-
-        headers.AddRange(extraHeaders);
-        _state = SessionState.Closed; // until the socket exists; stays so if the 101 cannot be written
-        await _http.WriteSwitchingProtocolsAsync(headers).ConfigureAwait(false);
-
-        // The connection is no longer an HTTP request: it does not count against Kestrel's connection limit.
-        _context.Features.Get<IDecrementConcurrentConnectionCountFeature>()?.ReleaseConnection();
-        var socket = System.Net.WebSockets.WebSocket.CreateFromStream(new DuplexPipeStream(_input, _output, new ClientFrameGuard(deflate is not null), _sendDeadline), new WebSocketCreationOptions
-        {
-            IsServer = true,
-            SubProtocol = subprotocol,
-            KeepAliveInterval = _settings.WsPingInterval,
-            KeepAliveTimeout = _settings.WsPingInterval > TimeSpan.Zero && _settings.WsPingTimeout > TimeSpan.Zero ? _settings.WsPingTimeout : Timeout.InfiniteTimeSpan,
-            DangerousDeflateOptions = deflate,
-        });
-        _messages = new WebSocketMessages(socket, _settings.WsMaxSize, _messageRate);
+        _state = SessionState.Closed; // until the socket exists; stays so if the handshake cannot be answered
+        _messages = await _upgrade.AcceptAsync(subprotocol, extraHeaders).ConfigureAwait(false);
         _state = SessionState.Open;
 
         // Graceful shutdown: tell the peer we are restarting (RFC 6455 §7.4.1, 1012); its close reply reaches the
         // application as websocket.disconnect through receive.
-        if (_context.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
-        {
-            _shutdownRegistration = lifetime.ConnectionClosedRequested.Register(
-                static state => _ = ((WebSocketSession)state!).CloseQuietlyAsync(1012, "Service Restart").AsTask(), this);
-        }
+        _shutdownRegistration = _upgrade.ShutdownRequested.Register(
+            static state => _ = ((WebSocketSession)state!).CloseQuietlyAsync(1012, "Service Restart").AsTask(), this);
     }
 
     private ValueTask SendMessageAsync(ReadOnlyMemory<byte>? bytes, string? text)
@@ -127,7 +83,7 @@ internal sealed partial class WebSocketSession
             case SessionState.Connecting:
                 // ASGI: websocket.close before accept refuses the handshake with 403.
                 _state = SessionState.Closed;
-                await _http.WriteErrorAsync(403, "Forbidden").ConfigureAwait(false);
+                await _upgrade.WriteErrorAsync(403, "Forbidden").ConfigureAwait(false);
                 return;
             case SessionState.HttpResponse:
                 ThrowHelper.ThrowProtocol("'websocket.close' event sent during a 'websocket.http.response'.");
@@ -152,18 +108,16 @@ internal sealed partial class WebSocketSession
         }
 
         _state = SessionState.HttpResponse;
-        var start = new Dictionary<string, object?>(message, StringComparer.Ordinal) { ["type"] = "http.response.start" };
-        return _http.SendHttpAsync(start);
+        return _upgrade.Http.SendAsync(new Dictionary<string, object?>(message, StringComparer.Ordinal) { ["type"] = "http.response.start" });
     }
 
-    private async ValueTask SendHttpBodyAsync(IDictionary<string, object?> message)
+    private ValueTask SendHttpBodyAsync(IDictionary<string, object?> message)
     {
         if (_state != SessionState.HttpResponse)
         {
             ThrowHelper.ThrowProtocol("'websocket.http.response.body' event sent without 'websocket.http.response.start'.");
         }
 
-        var body = new Dictionary<string, object?>(message, StringComparer.Ordinal) { ["type"] = "http.response.body" };
-        await _http.SendHttpAsync(body).ConfigureAwait(false);
+        return _upgrade.Http.SendAsync(new Dictionary<string, object?>(message, StringComparer.Ordinal) { ["type"] = "http.response.body" });
     }
 }

@@ -1,50 +1,30 @@
-using System.IO.Pipelines;
 using AsgiBridge.Diagnostics;
-using AsgiBridge.Http1;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
-using BclWebSocket = System.Net.WebSockets.WebSocket;
 
 namespace AsgiBridge.WebSocket;
 
 /// <summary>
-/// One WebSocket session for one application call: <c>websocket.connect</c>, then accept (101) or refusal (403, or
-/// the application's own response), then messages both ways until a close. Framing, masking, fragmentation,
-/// control frames, UTF-8 validation and permessage-deflate are the BCL's (<see cref="BclWebSocket.CreateFromStream(Stream, System.Net.WebSockets.WebSocketCreationOptions)"/>);
-/// this class maps them to ASGI events and enforces the message size limit. Partial files hold receive and send.
+/// One WebSocket session for one application call, the same on every backend: <c>websocket.connect</c>, then accept,
+/// refusal (403) or the application's own HTTP answer (<c>websocket.http.response</c>), then whole messages both ways
+/// until a close (docs/websocket.md). What differs by protocol (the handshake's answers, the socket) is the
+/// <see cref="IWebSocketUpgrade"/>'s; the messages are <see cref="WebSocketMessages"/>'. Partial files hold receive and send.
 /// </summary>
 internal sealed partial class WebSocketSession : IDisposable
 {
-    private readonly ConnectionContext _context;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
-    private readonly ConnectionSettings _settings;
-
-    /// <summary>Asgi:MinRequestBodyDataRate applied to a message once its first piece has arrived (null when off).</summary>
-    private readonly Http1.Rates.ReadRateMeter? _messageRate;
     private readonly ILogger _logger;
     private readonly AsgiScope _scope;
-    private readonly WebSocketHandshake _handshake;
-    private readonly IWebSocketHttpFallback _http;
-    private readonly Http1.ISendDeadline _sendDeadline;
+    private readonly IWebSocketUpgrade _upgrade;
 
     private SessionState _state;
     private WebSocketMessages? _messages;
     private bool _connectDelivered;
     private CancellationTokenRegistration _shutdownRegistration;
 
-    public WebSocketSession(ConnectionContext context, ConnectionSettings settings, ILogger logger, AsgiScope scope, WebSocketHandshake handshake, IWebSocketHttpFallback http, Http1.ISendDeadline sendDeadline, Http1.Rates.ReadRateMeter? messageRate)
+    public WebSocketSession(ILogger logger, AsgiScope scope, IWebSocketUpgrade upgrade)
     {
-        _context = context;
-        _input = context.Transport.Input;
-        _output = context.Transport.Output;
-        _settings = settings;
-        _messageRate = messageRate;
         _logger = logger;
         _scope = scope;
-        _handshake = handshake;
-        _http = http;
-        _sendDeadline = sendDeadline;
+        _upgrade = upgrade;
     }
 
     private enum SessionState : byte
@@ -62,10 +42,13 @@ internal sealed partial class WebSocketSession : IDisposable
         Closed,
     }
 
+    /// <summary>Whether the handshake was accepted.</summary>
+    public bool Accepted => _messages is not null;
+
     /// <summary>The close code the session ended with: the peer's or ours, 1006 when the connection dropped.</summary>
     public int CloseCode => _messages?.CloseCode ?? 1006;
 
-    /// <summary>Runs the application for this session. Returns when the connection may be closed.</summary>
+    /// <summary>Runs the application for this session. Returns when the connection (or stream) may end.</summary>
     public async Task RunAsync(AsgiApp app)
     {
         Exception? failure = null;
@@ -94,7 +77,7 @@ internal sealed partial class WebSocketSession : IDisposable
                     Log.WebSocketReturnedWithoutHandshake(_logger, _scope.Path);
                 }
 
-                await _http.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
+                await _upgrade.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
                 break;
             case SessionState.HttpResponse:
                 if (failure is not null)
@@ -102,8 +85,7 @@ internal sealed partial class WebSocketSession : IDisposable
                     Log.AppFailedAfterResponse(_logger, "GET", _scope.Path, failure);
                 }
 
-                // Like the HTTP path: if nothing of the application's answer reached the wire, a clean 500.
-                await _http.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
+                await FinishHttpAnswerAsync().ConfigureAwait(false);
                 break;
             case SessionState.Open:
                 if (failure is not null)
@@ -114,6 +96,24 @@ internal sealed partial class WebSocketSession : IDisposable
                 // RFC 6455 §7.4.1: 1011 when the server met an unexpected condition; 1000 when the app just ended.
                 await CloseQuietlyAsync(failure is null ? 1000 : 1011).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Like the end of an http request (docs/contract.md, "App outcomes"): a clean 500 if nothing of the application's
+    /// answer is written, an aborted answer if it is incomplete or short.
+    /// </summary>
+    private async ValueTask FinishHttpAnswerAsync()
+    {
+        var http = _upgrade.Http;
+        http.OnAppReturned();
+        if (!http.HeadWritten)
+        {
+            await _upgrade.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
+        }
+        else if (!http.IsComplete || http.IsShort)
+        {
+            _upgrade.AbortHttpAnswer();
         }
     }
 
