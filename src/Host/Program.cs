@@ -3,6 +3,7 @@ using AsgiBridge;
 using AsgiBridge.Host.Apps;
 using AsgiBridge.Host.Cli;
 using AsgiBridge.Host.Logging;
+using AsgiBridge.Host.Reload;
 using AsgiBridge.Host.Startup;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -80,6 +81,30 @@ try
 catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException)
 {
     return await FailedAsync(StartupFailure.Describe(ex, addresses, []));
+}
+
+// --reload: this process only watches the app's sources and runs the app in a child host it restarts on a change.
+// Reached once the settings and addresses are checked, so a bad one fails here rather than in every child.
+if (builder.Configuration[PythonFlags.ReloadKey] is { } reload)
+{
+    if (!bool.TryParse(reload, out var reloading))
+    {
+        return await FailedAsync($"Python:Reload: '{reload}' is not true or false.");
+    }
+
+    if (reloading)
+    {
+        var directories = builder.Configuration.GetSection(PythonFlags.ReloadDirsKey).GetChildren().Select(d => Path.GetFullPath(d.Value ?? "")).ToList();
+        if (directories.Count == 0)
+        {
+            directories.Add(Path.GetFullPath(builder.Configuration["Python:AppDir"] ?? Environment.CurrentDirectory));
+        }
+
+        var grace = TimeSpan.FromSeconds(int.TryParse(builder.Configuration["shutdownTimeoutSeconds"], out var seconds) ? seconds : 30);
+        // The host is built (its logging, settings) but never started here: the child starts its own.
+        var reloadLogger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(HostLog.Category);
+        return await ReloadSupervisor.RunAsync(ReloadArguments.ForChild(args), directories, grace, reloadLogger);
+    }
 }
 
 var server = host.Services.GetRequiredService<IServer>();

@@ -98,6 +98,10 @@ internal static class CommandLine
                     case FlagKind.Address:
                         uds = value;
                         break;
+                    case FlagKind.Repeated:
+                        var index = settings.Count(s => s.Key.StartsWith(flag.Key + ":", StringComparison.Ordinal));
+                        settings.Add(new($"{flag.Key}:{index}", value));
+                        break;
                     default:
                         settings.Add(new(flag.Key, value));
                         break;

@@ -15,6 +15,9 @@ internal enum FlagKind : byte
     /// <summary><c>--no-flag</c>: <c>false</c>.</summary>
     Off,
 
+    /// <summary><c>--flag VALUE</c>, repeatable: each value is the next item of the key's list (<c>Key:0</c>, <c>Key:1</c>, ...).</summary>
+    Repeated,
+
     /// <summary><c>--host</c>, <c>--port</c>, <c>--uds</c>: parts of the listen address (<c>urls</c>).</summary>
     Address,
 }

@@ -2,8 +2,8 @@ namespace AsgiBridge.Host.Cli;
 
 /// <summary>
 /// The flags that serve a Python ASGI app (docs/python.md) and the <c>Python</c> settings they set: <c>--python</c>
-/// and the interpreter's location are the host's own; <c>--app-dir</c>, <c>--factory</c>, <c>--loop</c> and
-/// <c>--interface</c> are uvicorn's, with uvicorn's values.
+/// and the interpreter's location are the host's own; <c>--app-dir</c>, <c>--factory</c>, <c>--loop</c>,
+/// <c>--interface</c>, <c>--reload</c> and <c>--reload-dir</c> are uvicorn's, with uvicorn's values.
 /// </summary>
 internal static class PythonFlags
 {
@@ -24,6 +24,12 @@ internal static class PythonFlags
     /// <summary>The setting that names the app: when it is set, the host serves a Python app.</summary>
     public const string AppKey = "Python:App";
 
+    /// <summary><c>--reload</c>: serve the app from a child host restarted when its Python sources change.</summary>
+    public const string ReloadKey = "Python:Reload";
+
+    /// <summary><c>--reload-dir</c>, repeatable: the directories watched (default: the app directory, else the current one).</summary>
+    public const string ReloadDirsKey = "Python:ReloadDirs";
+
     /// <summary>Every flag, in the order the usage text lists them.</summary>
     public static readonly UvicornFlag[] All =
     [
@@ -34,6 +40,8 @@ internal static class PythonFlags
         new("interface", FlagKind.Choice, "Python:Interface", "INTERFACE", s_interfaces),
         new("python-exe", FlagKind.Value, "Python:Executable", "PATH"),
         new("python-lib", FlagKind.Value, "Python:Library", "PATH"),
+        new("reload", FlagKind.On, ReloadKey),
+        new("reload-dir", FlagKind.Repeated, ReloadDirsKey, "DIR"),
     ];
 
     private static readonly Dictionary<string, UvicornFlag> s_byName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

@@ -72,6 +72,8 @@ internal static class Usage
                 { Name: "factory" } => "MODULE:ATTR is a factory: call it to get the app",
                 { Name: "python-exe" } => "the Python to embed (default $VIRTUAL_ENV/bin/python, else python3)",
                 { Name: "python-lib" } => "its shared libpython (default: what sysconfig names)",
+                { Name: "reload" } => "restart the app when a *.py file changes (a watching parent runs it in a child)",
+                { Name: "reload-dir" } => "watch DIR (repeatable; default: --app-dir, else the current directory)",
                 { Kind: FlagKind.Choice } => $"{string.Join(", ", flag.Choices!.Keys)} (default auto)",
                 _ => flag.Key,
             };

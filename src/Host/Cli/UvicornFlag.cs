@@ -9,5 +9,5 @@ namespace AsgiBridge.Host.Cli;
 internal sealed record UvicornFlag(string Name, FlagKind Kind, string Key, string ValueName = "", IReadOnlyDictionary<string, string>? Choices = null)
 {
     /// <summary>Whether the flag is followed by a value.</summary>
-    public bool TakesValue => Kind is FlagKind.Value or FlagKind.Choice or FlagKind.Address;
+    public bool TakesValue => Kind is FlagKind.Value or FlagKind.Choice or FlagKind.Address or FlagKind.Repeated;
 }

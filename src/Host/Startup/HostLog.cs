@@ -13,4 +13,13 @@ internal static partial class HostLog
 
     [LoggerMessage(3, LogLevel.Error, "Python app '{App}' could not be loaded:\n{Traceback}")]
     public static partial void PythonLoadFailed(ILogger logger, string app, string traceback);
+
+    [LoggerMessage(4, LogLevel.Information, "Reloader (pid {Pid}) watching *.py in {Directories}")]
+    public static partial void ReloadWatching(ILogger logger, int pid, string directories);
+
+    [LoggerMessage(5, LogLevel.Warning, "Detected a change in '{Path}': reloading")]
+    public static partial void ReloadChange(ILogger logger, string path);
+
+    [LoggerMessage(6, LogLevel.Warning, "The app's host exited with code {ExitCode}; waiting for a change to *.py to start it again")]
+    public static partial void ReloadChildExited(ILogger logger, int exitCode);
 }
