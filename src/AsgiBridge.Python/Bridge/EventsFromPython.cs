@@ -65,14 +65,23 @@ internal static class EventsFromPython
             return null;
         }
 
+        // "trailers": True (http.response.trailers extension) announces trailer events; any other value than a
+        // real bool is left to the generic path, which reports it.
+        var trailers = CPython.DictGet(message, PyStrings.Trailers);
+        if (trailers != 0 && trailers != CPython.True && trailers != CPython.False)
+        {
+            return null;
+        }
+
+        var announced = trailers == CPython.True;
         var headers = CPython.DictGet(message, PyStrings.Headers);
         if (headers == 0 || headers == CPython.None)
         {
-            return new HttpResponseStartEvent((int)code);
+            return new HttpResponseStartEvent((int)code) { Trailers = announced };
         }
 
         var list = TryHeaders(headers);
-        return list is null ? null : new HttpResponseStartEvent((int)code, list);
+        return list is null ? null : new HttpResponseStartEvent((int)code, list) { Trailers = announced };
     }
 
     /// <summary>Any iterable of 2-item tuples or lists of bytes-like objects; null when it is anything else.</summary>

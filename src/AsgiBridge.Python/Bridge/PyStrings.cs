@@ -32,6 +32,7 @@ internal static class PyStrings
     public static nint Code { get; private set; }
     public static nint Reason { get; private set; }
     public static nint Status { get; private set; }
+    public static nint Trailers { get; private set; }
 
     private static readonly Dictionary<string, nint> s_values = new(StringComparer.Ordinal);
 
@@ -61,6 +62,7 @@ internal static class PyStrings
         Code = CPython.Intern("code");
         Reason = CPython.Intern("reason");
         Status = CPython.Intern("status");
+        Trailers = CPython.Intern("trailers");
         foreach (var value in new[]
                  {
                      "http", "websocket", "lifespan", "https", "ws", "wss", "1.0", "1.1", "2", "3.0", "2.0", "2.4", "",
