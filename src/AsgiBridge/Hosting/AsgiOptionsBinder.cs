@@ -55,7 +55,7 @@ internal static class AsgiOptionsBinder
                 case "FORWARDEDHOST": options.ForwardedHost = ParseBool(child); break;
                 case "FORWARDEDPREFIX": options.ForwardedPrefix = ParseBool(child); break;
                 case "PROXYPROTOCOL": options.ProxyProtocol = ParseEnum<AsgiProxyProtocol>(child, "off, v1, v2 or auto"); break;
-                case "PROTOCOLS": options.Protocols = ParseEnum<HttpProtocols>(child, "Http1, Http1AndHttp2 or Http2"); break;
+                case "PROTOCOLS": options.Protocols = ParseEnum<HttpProtocols>(child, ProtocolDispatch.Values); break;
                 default:
                     throw new InvalidOperationException($"Unknown setting '{child.Path}'. Known settings are listed in docs/configuration.md.");
             }

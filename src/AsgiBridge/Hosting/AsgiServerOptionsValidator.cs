@@ -35,7 +35,12 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
 
         Require(options.LimitConnections is null or >= 0, nameof(options.LimitConnections), "null, 0 (derived from the descriptor limit) or at least 1", options.LimitConnections);
         Require(Enum.IsDefined(options.ProxyProtocol), nameof(options.ProxyProtocol), "off, v1, v2 or auto", options.ProxyProtocol);
-        Require(options.Protocols is Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1 or Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 or Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, nameof(options.Protocols), "Http1, Http1AndHttp2 or Http2", options.Protocols);
+        Require(ProtocolDispatch.IsKnown(options.Protocols), nameof(options.Protocols), ProtocolDispatch.Values, options.Protocols);
+        if (ProtocolDispatch.IsKnown(options.Protocols) && options.Protocols.HasFlag(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http3) && !ProtocolDispatch.QuicSupported)
+        {
+            // Kestrel would only log a warning and serve without HTTP/3: an operator who asked for it gets told.
+            errors.Add($"Asgi:{nameof(options.Protocols)} is {options.Protocols}, but this host cannot serve HTTP/3: QUIC needs libmsquic, which is not installed (docs/http2.md, \"HTTP/3\").");
+        }
         try
         {
             _ = Proxy.ForwardedAllowList.Parse(options.ForwardedAllowIps ?? "");

@@ -10,15 +10,28 @@ namespace AsgiBridge.Hosting;
 /// goes to AsgiBridge's handler, HTTP/2 to Kestrel's own HTTP stack, which Kestrel appends behind every endpoint's
 /// middleware and which runs the ASP.NET Core request pipeline. The decision for TLS is the protocol ALPN agreed
 /// on (RFC 7301; <c>h2</c> per RFC 9113 §3.2); a connection without ALPN is HTTP/1.1. It is made once per
-/// connection, after the TLS handshake, and costs nothing when only one stack is configured.
+/// connection, after the TLS handshake, and costs nothing when only one stack is configured. HTTP/3 runs over QUIC
+/// connections Kestrel accepts on its own (no connection middleware sees them): its requests reach the request
+/// pipeline, so the HttpContext backend, like HTTP/2's.
 /// </summary>
 internal static class ProtocolDispatch
 {
-    /// <summary>The connection delegate for <paramref name="protocols"/>, given both stacks.</summary>
+    /// <summary>The values <c>Asgi:Protocols</c> accepts, for messages.</summary>
+    public const string Values = "Http1, Http1AndHttp2, Http2, Http1AndHttp2AndHttp3 or Http3";
+
+    /// <summary>Whether <paramref name="protocols"/> is one of <see cref="Values"/>.</summary>
+    public static bool IsKnown(HttpProtocols protocols) =>
+        protocols is HttpProtocols.Http1 or HttpProtocols.Http2 or HttpProtocols.Http1AndHttp2 or HttpProtocols.Http1AndHttp2AndHttp3 or HttpProtocols.Http3;
+
+    /// <summary>Whether this host can listen on QUIC (HTTP/3): libmsquic present, on an OS .NET supports QUIC on.</summary>
+    public static bool QuicSupported =>
+        (OperatingSystem.IsLinux() || OperatingSystem.IsWindows() || OperatingSystem.IsMacOS()) && System.Net.Quic.QuicListener.IsSupported;
+
+    /// <summary>The connection delegate for <paramref name="protocols"/>, given both stacks (TCP connections only).</summary>
     public static ConnectionDelegate Create(HttpProtocols protocols, ConnectionDelegate http1, ConnectionDelegate kestrel) => protocols switch
     {
-        HttpProtocols.Http2 => kestrel,
-        HttpProtocols.Http1AndHttp2 => context => NegotiatedHttp2(context) ? kestrel(context) : http1(context),
+        HttpProtocols.Http2 or HttpProtocols.Http3 => kestrel,
+        HttpProtocols.Http1AndHttp2 or HttpProtocols.Http1AndHttp2AndHttp3 => context => NegotiatedHttp2(context) ? kestrel(context) : http1(context),
         _ => http1,
     };
 

@@ -107,9 +107,7 @@ public sealed class ProtocolDispatchTests
     }
 
     [Theory]
-    [InlineData("Http3")]
     [InlineData("None")]
-    [InlineData("Http1AndHttp2AndHttp3")]
     [InlineData("h2")]
     public async Task Other_protocol_values_are_refused_at_startup_naming_the_setting(string value)
     {
@@ -118,6 +116,27 @@ public sealed class ProtocolDispatchTests
             await using var host = await StartAsync(value, listen => listen.UseAsgi(EchoApp.App));
         });
         Assert.Contains("Asgi:Protocols", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Http3")]
+    [InlineData("Http1AndHttp2AndHttp3")]
+    public async Task Http3_values_start_where_QUIC_is_supported_and_are_refused_naming_libmsquic_where_not(string value)
+    {
+        var start = Record.ExceptionAsync(async () =>
+        {
+            await using var host = await StartAsync(value, listen => listen.UseAsgi(EchoApp.App));
+        });
+        var ex = await start;
+        if (System.Net.Quic.QuicListener.IsSupported)
+        {
+            Assert.Null(ex);
+        }
+        else
+        {
+            Assert.NotNull(ex);
+            Assert.Contains($"Asgi:Protocols is {value}, but this host cannot serve HTTP/3: QUIC needs libmsquic", ex.Message, StringComparison.Ordinal);
+        }
     }
 
     private static async Task<WebApplication> StartAsync(string? protocols, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> listen)
