@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Python ASGI apps: AsgiBridge (--python) against uvicorn (--http httptools --loop uvloop), same Python, same app.
 #
-#   bench/python/run.sh [--duration S] [--rounds N] [--skip-build]
+#   bench/python/run.sh [--duration S] [--rounds N] [--only LIST] [--skip-build]
 #
-# Each server is pinned to CPU $SERVER_CPU (taskset), wrk to CPU $LOAD_CPU; wrk -t1 -c$CONNS keep-alive GET / for
-# S seconds (default 10) after a $WARMUP s warm-up (default 10: .NET's tiered JIT needs several seconds under load); rounds interleave the servers (default 2). Apps: hello_raw.py (raw
-# ASGI) and hello_fastapi.py. Results: requests/s per row and round, then the median, on stdout and in
-# $OUT/results.txt. Debian packages: python3-uvicorn python3-httptools python3-uvloop python3-fastapi, wrk.
+# Rows (--only, comma-separated; default all):
+#   raw, fastapi          each server pinned to CPU $SERVER_CPU (taskset), wrk pinned to CPU $LOAD_CPU:
+#                         wrk -t1 -c$CONNS keep-alive GET / (hello_raw.py: raw ASGI; hello_fastapi.py: FastAPI)
+#   raw-free, fastapi-free the second core free: the server unpinned (it may use both cores), wrk pinned to
+#                         CPU $LOAD_CPU at nice 19, so it only takes what the server leaves
+#   ws                    ws_echo.py, both servers pinned as above: $WS_CONNS WebSocket connections, one 64-byte
+#                         binary message in flight each (bench/tools/ws-echo-load.js, Node's ws; uvicorn --ws websockets)
+# Each measurement runs S seconds (default 10) after a $WARMUP s warm-up (default 10: .NET's tiered JIT needs several
+# seconds under load); rounds interleave the servers (default 2). Results: per row and round, then the median, on
+# stdout and in $OUT/results.txt. Debian packages: python3-uvicorn python3-httptools python3-uvloop python3-fastapi
+# python3-websockets, wrk, nodejs + npm (ws).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -14,17 +21,29 @@ PY=${PYTHON:-/usr/bin/python3}
 SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 CONNS=${CONNS:-64}
+WS_CONNS=${WS_CONNS:-64}
+NODE_DIR=${ASGIBRIDGE_BENCH_NODE_DIR:-/tmp/asgibridge-bench-node}
 DURATION=10
 ROUNDS=2
 BUILD=1
+ONLY="raw,fastapi,raw-free,fastapi-free,ws"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
     --skip-build) BUILD=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+for row in ${ONLY//,/ }; do
+  case "$row" in raw|fastapi|raw-free|fastapi-free|ws) ;; *) echo "--only: unknown row '$row'" >&2; exit 2 ;; esac
+done
+[[ $DURATION =~ ^[0-9]+$ ]] && ((DURATION >= 1 && DURATION <= 60)) || { echo "--duration must be 1..60" >&2; exit 2; }
+[[ $ROUNDS =~ ^[0-9]+$ ]] && ((ROUNDS >= 1 && ROUNDS <= 10)) || { echo "--rounds must be 1..10" >&2; exit 2; }
+if [[ ",$ONLY," == *",ws,"* ]] && [ ! -f "$NODE_DIR/node_modules/ws/package.json" ]; then
+  timeout 300 npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error ws@8 >&2 || { echo "npm install ws failed" >&2; exit 2; }
+fi
 OUT=${OUT:-$ROOT/bench/results/python-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 [ "$BUILD" = 1 ] && dotnet build "$ROOT/src/Host" -c Release -v q -nologo >/dev/null
@@ -40,37 +59,59 @@ wait_port() {
   return 1
 }
 
-# run_one SERVER APP: prints requests/s
+# run_one SERVER APP KIND: prints requests/s (http) or echoes/s (ws). KIND: pinned | free | ws.
 run_one() {
-  local server=$1 app=$2 port pid
+  local server=$1 app=$2 kind=$3 port pid pin=(taskset -c "$SERVER_CPU") load=(taskset -c "$LOAD_CPU")
+  if [ "$kind" = free ]; then pin=(); load=(nice -n 19 taskset -c "$LOAD_CPU"); fi
   port=$(free_port)
   case "$server" in
     asgibridge)
-      taskset -c "$SERVER_CPU" dotnet "$HOST_DLL" --python "$app" --app-dir "$HERE" --python-exe "$PY" \
-        --port "$port" --no-access-log --log-level warning >"$OUT/$server-$app.log" 2>&1 &
+      "${pin[@]}" dotnet "$HOST_DLL" --python "$app" --app-dir "$HERE" --python-exe "$PY" \
+        --port "$port" --no-access-log --log-level warning >"$OUT/$server-$app-$kind.log" 2>&1 &
       pid=$! ;;
     uvicorn)
-      taskset -c "$SERVER_CPU" "$PY" -m uvicorn "$app" --app-dir "$HERE" --port "$port" --http httptools \
-        --loop uvloop --no-access-log --log-level warning >"$OUT/$server-$app.log" 2>&1 &
+      "${pin[@]}" "$PY" -m uvicorn "$app" --app-dir "$HERE" --port "$port" --http httptools --ws websockets \
+        --loop uvloop --no-access-log --log-level warning >"$OUT/$server-$app-$kind.log" 2>&1 &
       pid=$! ;;
   esac
   if ! wait_port "$port"; then echo "0"; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return; fi
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP:-10}s" "http://127.0.0.1:$port/" >/dev/null 2>&1
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$port/" >"$OUT/$server-$app.wrk" 2>&1
+  if [ "$kind" = ws ]; then
+    ASGIBRIDGE_BENCH_NODE_DIR=$NODE_DIR timeout $((${WARMUP:-10} + 30)) "${load[@]}" node "$ROOT/bench/tools/ws-echo-load.js" \
+      --url "ws://127.0.0.1:$port/" --connections "$WS_CONNS" --duration "${WARMUP:-10}" >/dev/null 2>&1
+    ASGIBRIDGE_BENCH_NODE_DIR=$NODE_DIR timeout $((DURATION + 30)) "${load[@]}" node "$ROOT/bench/tools/ws-echo-load.js" \
+      --url "ws://127.0.0.1:$port/" --connections "$WS_CONNS" --duration "$DURATION" >"$OUT/$server-$app-$kind.json" 2>/dev/null
+    "$PY" -c 'import json, sys
+for line in open(sys.argv[1]):
+    if line.startswith("JSON "):
+        print(round(json.loads(line[5:])["rate"]))' "$OUT/$server-$app-$kind.json"
+  else
+    timeout $((${WARMUP:-10} + 30)) "${load[@]}" wrk -t1 -c"$CONNS" -d"${WARMUP:-10}s" "http://127.0.0.1:$port/" >/dev/null 2>&1
+    timeout $((DURATION + 30)) "${load[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$port/" >"$OUT/$server-$app-$kind.wrk" 2>&1
+    awk '/Requests\/sec/ {print $2}' "$OUT/$server-$app-$kind.wrk"
+  fi
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
-  awk '/Requests\/sec/ {print $2}' "$OUT/$server-$app.wrk"
 }
 
 {
-  echo "# Python ASGI hello: AsgiBridge vs uvicorn ($(date -u +%FT%TZ), server CPU $SERVER_CPU, wrk CPU $LOAD_CPU, -c$CONNS, ${DURATION}s)"
+  echo "# Python ASGI: AsgiBridge vs uvicorn ($(date -u +%FT%TZ), server CPU $SERVER_CPU, load CPU $LOAD_CPU, -c$CONNS, ${DURATION}s, $ROUNDS rounds)"
   echo "# python: $("$PY" -c 'import sys, uvicorn; print(sys.version.split()[0], "uvicorn", uvicorn.__version__)')"
-  for app in hello_raw:app hello_fastapi:app; do
-    for server in asgibridge uvicorn; do
-      rates=()
-      for _ in $(seq 1 "$ROUNDS"); do rates+=("$(run_one "$server" "$app")"); done
-      median=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
-      echo "$app $server ${rates[*]} median $median"
+  for row in ${ONLY//,/ }; do
+    case "$row" in
+      raw) app=hello_raw:app kind=pinned ;;
+      fastapi) app=hello_fastapi:app kind=pinned ;;
+      raw-free) app=hello_raw:app kind=free ;;
+      fastapi-free) app=hello_fastapi:app kind=free ;;
+      ws) app=ws_echo:app kind=ws ;;
+    esac
+    declare -A rates=()
+    for _ in $(seq 1 "$ROUNDS"); do
+      for server in asgibridge uvicorn; do rates[$server]+="$(run_one "$server" "$app" "$kind") "; done
     done
+    for server in asgibridge uvicorn; do
+      median=$(printf '%s\n' ${rates[$server]} | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
+      echo "$row $server ${rates[$server]}median $median"
+    done
+    unset rates
   done
 } | tee "$OUT/results.txt"
