@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # AsgiBridge load benchmark: AsgiBridge's host against two Kestrel reference servers, same machine, same run.
 #
-#   bench/run.sh [--rounds N] [--only asgibridge,asgibridge-log,raw,kestrel,kestrel-ws] [--tuned] [--quick]
-#                [--duration S] [--skip-build] [--out DIR] [--results-md FILE]
+#   bench/run.sh [--rounds N] [--only asgibridge,asgibridge-log,raw,kestrel,kestrel-ws,h2-tls,h2c,mapasgi]
+#                [--tuned] [--quick] [--duration S] [--skip-build] [--out DIR] [--results-md FILE]
 #
 #   --rounds N     interleaved rounds (default 3): every round runs every server once, in the same order
-#   --only LIST    a subset of the rows asgibridge, asgibridge-log, raw, kestrel, kestrel-ws
+#   --only LIST    a subset of the rows asgibridge, asgibridge-log, raw, kestrel, kestrel-ws, and of the
+#                  pairs h2-tls (host vs kestrel-h2), h2c (host vs kestrel-h2c), mapasgi (MapAsgi vs MapGet)
 #   --tuned        also run every .NET row with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (second table)
 #   --quick        smoke mode: 1 round, 3 s per scenario, short warm-ups (the figures are not measurements)
 #   --duration S   seconds per measured scenario (default 10)
@@ -19,8 +20,12 @@
 # (POST of 1 MiB to /, body ignored), download (GET of a 1 MiB chunked stream), ws (64-byte WebSocket echo,
 # 64 connections). The asgibridge row runs with its access log off, like the other rows, which log nothing per
 # request; asgibridge-log runs plaintext and pipelined with it on (the default), its output to /dev/null.
+# Issue 14 pairs: h2 (h2load -c64 -m16 -t1) on the host's HTTP/2 over TLS (ALPN h2, self-signed certificate
+# made in the run's temp dir) against kestrel-h2, and on h2c (Asgi:Protocols=Http2, prior knowledge) against
+# kestrel-h2c (goal: host / kestrel >= 0.95 each); plaintext (wrk keep-alive) on /mapasgi and /mapget of one
+# ASP.NET Core app (goal: MapAsgi / MapGet >= 0.90).
 # See bench/README.md for the method. Environment overrides: SERVER_CPU, LOAD_CPU, CONNS,
-# STREAM_CONNS, WS_CONNS, IDLE_CONNS, ASGIBRIDGE_BENCH_NODE_DIR.
+# STREAM_CONNS, WS_CONNS, IDLE_CONNS, H2_CONNS, H2_STREAMS, ASGIBRIDGE_BENCH_NODE_DIR.
 set -uo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,6 +41,8 @@ DOWNLOAD_PATH="/stream?chunks=16&size=65536" # 16 x 64 KiB = 1 MiB, chunked
 WS_CONNS=${WS_CONNS:-64}
 WS_SIZE=64
 IDLE_CONNS=${IDLE_CONNS:-1000}
+H2_CONNS=${H2_CONNS:-64}                     # h2load connections (-c)
+H2_STREAMS=${H2_STREAMS:-16}                 # h2load concurrent streams per connection (-m)
 NODE_DIR=${ASGIBRIDGE_BENCH_NODE_DIR:-/tmp/asgibridge-bench-node}
 INLINE_KNOB=DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS
 
@@ -51,9 +58,10 @@ SKIP_BUILD=0
 ONLY=""
 OUT=""
 RESULTS_MD=""
-ROWS="asgibridge asgibridge-log raw kestrel kestrel-ws"
+ROWS="asgibridge asgibridge-log raw kestrel kestrel-ws h2-tls h2c mapasgi"
+PAIRS="h2-tls h2c mapasgi"   # --only names that select two servers (h2-tls, h2c) or two paths of one (mapasgi)
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 2; }
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 
@@ -78,7 +86,7 @@ fi
 [[ -n $DURATION_SET ]] && DURATION=$DURATION_SET
 is_uint "$ROUNDS" && ((ROUNDS >= 1 && ROUNDS <= 20)) || die "--rounds must be 1..20"
 is_uint "$DURATION" && ((DURATION >= 1 && DURATION <= 30)) || die "--duration must be 1..30 seconds"
-for v in SERVER_CPU LOAD_CPU CONNS STREAM_CONNS WS_CONNS IDLE_CONNS; do
+for v in SERVER_CPU LOAD_CPU CONNS STREAM_CONNS WS_CONNS IDLE_CONNS H2_CONNS H2_STREAMS; do
   is_uint "${!v}" || die "$v must be a non-negative integer"
 done
 ONLY=${ONLY//,/ }
@@ -100,6 +108,8 @@ install_prerequisites() {
   command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+  command -v h2load >/dev/null 2>&1 || pkgs+=(nghttp2-client)
+  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
   if ((${#pkgs[@]})); then
     log "installing ${pkgs[*]} (apt-get)"
     command -v apt-get >/dev/null 2>&1 || die "missing ${pkgs[*]} and no apt-get: install them first"
@@ -151,6 +161,14 @@ RESULTS=$OUT/results.jsonl
 : > "$RESULTS"
 TMP=$(mktemp -d /tmp/asgibridge-bench.XXXXXX) || die "mktemp failed"
 head -c "$STREAM_BYTES" /dev/zero | tr '\0' 'x' > "$TMP/upload.bin"
+# The h2-tls pair's certificate, self-signed, for both servers (PEM: Kestrel's certificate configuration reads it
+# for the host, X509Certificate2.CreateFromPemFile for RefServers). Only inside the run's temp dir, removed at exit.
+CERT=$TMP/cert.pem CERT_KEY=$TMP/key.pem
+if [[ -z $ONLY || " $ONLY " == *" h2-tls "* ]]; then
+  timeout 60 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
+    -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' -keyout "$CERT_KEY" -out "$CERT" > /dev/null 2>&1 ||
+    die "openssl could not make the h2-tls certificate"
+fi
 
 # ------------------------------------------------------------------ run description (read by tools/report.py)
 {
@@ -166,6 +184,7 @@ head -c "$STREAM_BYTES" /dev/zero | tr '\0' 'x' > "$TMP/upload.bin"
   echo "dotnet_sdk=$(dotnet --version 2>/dev/null)"
   echo "dotnet_runtimes=$(dotnet --list-runtimes 2>/dev/null | awk '{print $1 " " $2}' | paste -sd ',' | sed 's/,/, /g')"
   echo "wrk=$(wrk -v 2>&1 | head -1)"
+  echo "h2load=$(h2load --version 2>&1 | head -1); $(openssl version 2>/dev/null)"
   echo "node=$(node --version 2>/dev/null); ws $(node -p "require('$NODE_DIR/node_modules/ws/package.json').version" 2>/dev/null); bufferutil $(node -p "require('$NODE_DIR/node_modules/bufferutil/package.json').version" 2>/dev/null || echo none)"
   echo "python=$(python3 --version 2>&1)"
   echo "rounds=$ROUNDS"
@@ -184,6 +203,8 @@ head -c "$STREAM_BYTES" /dev/zero | tr '\0' 'x' > "$TMP/upload.bin"
   echo "idle_conns=$IDLE_CONNS"
   echo "idle_hold=$IDLE_HOLD"
   echo "idle_prime=$IDLE_PRIME"
+  echo "h2_conns=$H2_CONNS"
+  echo "h2_streams=$H2_STREAMS"
   echo "tuned=$TUNED"
   echo "only=${ONLY:-all}"
   echo "inherited_env=$(env | grep -E '^(DOTNET_|COMPlus_|ASPNETCORE_)' | grep -vE "^(DOTNET_CLI_[A-Z_]*|DOTNET_NOLOGO|DOTNET_SKIP_FIRST_TIME_EXPERIENCE|DOTNET_GENERATE_ASPNET_CERTIFICATE|$INLINE_KNOB)=" | paste -sd ' ')"
@@ -241,9 +262,11 @@ free_port() {
 }
 
 # start_server VARIANT LOGFILE PORT CMD... : starts CMD pinned to SERVER_CPU with the variant's runtime
-# environment; exec keeps the recorded PID the server's own. Waits (30 s at most) until GET / answers 200.
+# environment; exec keeps the recorded PID the server's own. Waits (30 s at most) until the probe (curl with the
+# arguments in PROBE: GET / by default) answers 200.
 # Standard output goes to SERVER_STDOUT when set (the access-log row: /dev/null), else to LOGFILE with stderr.
 SERVER_STDOUT=""
+PROBE=()
 start_server() {
   local variant=$1 logf=$2 port=$3; shift 3
   # Explicit 0, not unset: the AsgiBridge host turns inline completions on by itself when the variable is absent,
@@ -262,11 +285,11 @@ start_server() {
       wait "$SPID" 2>/dev/null
       log "  server exited during start-up (log: $logf)"; SPID=""; return 1
     fi
-    code=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null)
+    code=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "${PROBE[@]}" 2>/dev/null)
     [[ $code == 200 ]] && break
     sleep 0.1
   done
-  if [[ $code != 200 ]]; then log "  server did not answer GET / with 200 within 30 s (log: $logf)"; stop_server; return 1; fi
+  if [[ $code != 200 ]]; then log "  server did not answer ${PROBE[*]} with 200 within 30 s (log: $logf)"; stop_server; return 1; fi
   if ! ss -ltnpH "sport = :$port" 2>/dev/null | grep -q "pid=$SPID,"; then
     log "  warning: port $port is not owned by the recorded pid $SPID: $(ss -ltnpH "sport = :$port" 2>/dev/null)"
   fi
@@ -312,12 +335,15 @@ measure() {
 }
 
 check() {   # check NAME EXPECTED CMD... : a functional check before measuring (recorded, never fatal)
-  local name=$1 expected=$2 got; shift 2
-  got=$(timeout 20 "$@" 2>/dev/null)
+  local name=$1 expected=$2; shift 2
+  check_value "$name" "$expected" "$(timeout 20 "$@" 2>/dev/null)"
+}
+check_value() {   # check_value NAME EXPECTED GOT
+  local name=$1 expected=$2 got=$3
   if [[ $got == "$expected" ]]; then
     record "check-$name" 0 0 0 0 null
   else
-    log "  check $name failed: expected '$expected', got '${got:0:80}'"
+    log "  check $name failed: expected '$expected', got '${got:0:120}'"
     record "check-$name" 1 0 0 0 null
   fi
 }
@@ -328,11 +354,34 @@ check() {   # check NAME EXPECTED CMD... : a functional check before measuring (
 #   ws:     warm-up, ws                                           (asgibridge = Host --app hello, kestrel-ws)
 #   stream: warm-up, download                                     (asgibridge = Host --app demo, kestrel)
 #   log:    warm-up, plaintext, pipelined                         (asgibridge-log = Host --app hello, access log on)
+#   h2-tls: warm-up, h2 (h2load over TLS, ALPN h2)                (asgibridge-h2 = Host --app hello on https, kestrel-h2)
+#   h2c:    warm-up, h2 (h2load, prior knowledge)                 (asgibridge-h2c = Host --Asgi:Protocols=Http2, kestrel-h2c)
+#   mapasgi: warm-ups, plaintext on /mapget and /mapasgi          (aspnetcore: one process, rows mapget and mapasgi)
+# The pair groups (h2-tls, h2c, mapasgi) are what --only names select; the other groups are selected by row.
 PROCS=(
   "asgibridge http" "asgibridge-log log" "raw http" "kestrel http"
   "asgibridge ws" "kestrel-ws ws"
   "asgibridge stream" "kestrel stream"
+  "asgibridge-h2 h2-tls" "kestrel-h2 h2-tls"
+  "asgibridge-h2c h2c" "kestrel-h2c h2c"
+  "aspnetcore mapasgi"
 )
+selected() {   # selected ROW GROUP: whether --only asks for this process
+  [[ -z $ONLY ]] && return 0
+  if [[ " $PAIRS " == *" $2 "* ]]; then [[ " $ONLY " == *" $2 "* ]]; else [[ " $ONLY " == *" $1 "* ]]; fi
+}
+
+# The response both servers of an HTTP/2 pair send (header names lower-cased and sorted, date left out): the
+# same bytes apart from the date, so the pair compares the servers, not the responses.
+H2_HEADERS="content-length: 13;content-type: text/plain;http/2 200;server: kestrel"
+header_sig() {   # header_sig CURL_ARGS... -> the response head as one line: lower-cased, sorted, no date
+  timeout 20 curl -s -m 5 -o /dev/null -D - "$@" 2>/dev/null | tr -d '\r' | tr 'A-Z' 'a-z' |
+    sed 's/[[:space:]]*$//' | grep -v -e '^date:' -e '^$' | sort | paste -sd ';'
+}
+# The Host logs ASP.NET Core's per-request "Request starting/finished" lines (category
+# Microsoft.AspNetCore.Hosting.Diagnostics, Information) for requests that go through the ASP.NET Core pipeline,
+# as HTTP/2 requests do; the reference servers log nothing. Raised to Warning so that no row logs per request.
+HOST_H2_ARGS=(--Asgi:AccessLog=false --Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Warning)
 
 server_command() {   # server_command ROW GROUP PORT -> CMD array
   case $1 in
@@ -343,8 +392,21 @@ server_command() {   # server_command ROW GROUP PORT -> CMD array
     asgibridge-log)
       # The access log on, as the host ships; its lines (one per request) are discarded by start_server.
       CMD=(dotnet "$HOST_DLL" --app hello --urls "http://127.0.0.1:$3") ;;
-    raw|kestrel|kestrel-ws) CMD=(dotnet "$REF_DLL" "$1" "$3") ;;
+    asgibridge-h2)
+      # HTTP/2 over TLS: Asgi:Protocols at its default (Http1AndHttp2), so ALPN offers h2 and http/1.1 and h2
+      # goes to Kestrel's HTTP/2 stack and the HttpContext backend.
+      CMD=(dotnet "$HOST_DLL" --app hello --urls "https://127.0.0.1:$3" "${HOST_H2_ARGS[@]}"
+        "--Kestrel:Certificates:Default:Path=$CERT" "--Kestrel:Certificates:Default:KeyPath=$CERT_KEY") ;;
+    asgibridge-h2c)
+      CMD=(dotnet "$HOST_DLL" --app hello --urls "http://127.0.0.1:$3" --Asgi:Protocols=Http2 "${HOST_H2_ARGS[@]}") ;;
+    kestrel-h2) CMD=(dotnet "$REF_DLL" kestrel-h2 "$3" "$CERT" "$CERT_KEY") ;;
+    raw|kestrel|kestrel-ws|kestrel-h2c|aspnetcore) CMD=(dotnet "$REF_DLL" "$1" "$3") ;;
   esac
+}
+
+h2load_run() {   # h2load_run SCENARIO SECONDS URL : h2load for SECONDS after a 1 s warm-up of its own connections
+  measure "$1" $(($2 + 30)) python3 "$BENCH/tools/h2load_json.py" -c "$H2_CONNS" -m "$H2_STREAMS" -t 1 \
+    -D "$2" --warm-up-time 1 "$3"
 }
 
 run_proc() {   # run_proc ROUND VARIANT ROW GROUP
@@ -352,6 +414,12 @@ run_proc() {   # run_proc ROUND VARIANT ROW GROUP
   local group=$4 port url logf
   port=$(free_port) || { log "no free port"; return; }
   url="http://127.0.0.1:$port"
+  PROBE=("$url/")
+  case $group in
+    h2-tls) url="https://127.0.0.1:$port"; PROBE=(-k --http2 "$url/") ;;
+    h2c) PROBE=(--http2-prior-knowledge "$url/") ;;
+    mapasgi) PROBE=("$url/mapget") ;;
+  esac
   server_command "$CUR_ROW" "$group" "$port"
   logf="$OUT/logs/r$CUR_ROUND-$CUR_VARIANT-$CUR_PROC.server.log"
   log "round $CUR_ROUND/$ROUNDS $CUR_VARIANT: $CUR_PROC on port $port: ${CMD[*]}"
@@ -396,6 +464,32 @@ run_proc() {   # run_proc ROUND VARIANT ROW GROUP
       measure warmup-download $((SHORT_WARMUP + 20)) wrk -t1 -c"$STREAM_CONNS" -d"${SHORT_WARMUP}s" -s "$BENCH/wrk/report.lua" "$url$DOWNLOAD_PATH"
       measure download $wrk_limit wrk -t1 -c"$STREAM_CONNS" -d"${DURATION}s" -s "$BENCH/wrk/report.lua" "$url$DOWNLOAD_PATH"
       ;;
+    h2-tls|h2c)
+      local h2=(-k --http2)
+      [[ $group == h2c ]] && h2=(--http2-prior-knowledge)
+      check hello "Hello, World! 200 2" curl -s -m 5 "${h2[@]}" -w ' %{http_code} %{http_version}' "$url/"
+      check_value headers "$H2_HEADERS" "$(header_sig "${h2[@]}" "$url/")"
+      h2load_run warmup "$WARMUP" "$url/"
+      h2load_run h2 "$DURATION" "$url/"
+      ;;
+    mapasgi)
+      # One process, two endpoints: each warmed up, then measured one after the other, the first one
+      # alternating from round to round. The records carry the endpoint as their row (mapget, mapasgi).
+      check hello-mapget "Hello, World! 200" curl -s -m 5 -w ' %{http_code}' "$url/mapget"
+      check hello-mapasgi "Hello, World! 200" curl -s -m 5 -w ' %{http_code}' "$url/mapasgi"
+      check_value same-headers "$(header_sig "$url/mapget")" "$(header_sig "$url/mapasgi")"
+      local order=(mapget mapasgi) path
+      ((CUR_ROUND % 2)) && order=(mapasgi mapget)
+      for path in mapget mapasgi; do
+        CUR_ROW=$path
+        measure warmup $((WARMUP + 20)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH/wrk/report.lua" "$url/$path"
+      done
+      for path in "${order[@]}"; do
+        CUR_ROW=$path
+        measure plaintext $wrk_limit wrk -t1 -c"$CONNS" -d"${DURATION}s" -s "$BENCH/wrk/report.lua" "$url/$path"
+      done
+      CUR_ROW=aspnetcore
+      ;;
   esac
   if alive "$SPID"; then record final 0 0 0 0 null; else log "  the server died during the run (log: $logf)"; fi
   stop_server
@@ -413,7 +507,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   for variant in "${VARIANTS[@]}"; do
     for p in "${PROCS[@]}"; do
       read -r row group <<< "$p"
-      [[ -z $ONLY || " $ONLY " == *" $row "* ]] || continue
+      selected "$row" "$group" || continue
       run_proc "$round" "$variant" "$row" "$group"
     done
   done

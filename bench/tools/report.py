@@ -35,6 +35,26 @@ TITLES = {
 SHORT = {"plaintext": "plaintext", "pipelined": "pipelined", "close": "close", "download": "download",
          "upload": "upload", "ws": "ws", "idle": "idle KiB/conn"}
 LOWER_IS_BETTER = {"idle"}
+
+# Issue 14's pairs: (name, what, AsgiBridge's row, the reference row, scenario, load, goal). A pair's ratio is
+# AsgiBridge's median over the reference's median, like the other ratios.
+PAIRS = [
+    ("h2-tls", "HTTP/2 over TLS (ALPN h2): host vs `kestrel-h2`", "asgibridge-h2", "kestrel-h2", "h2", "h2load", 0.95),
+    ("h2c", "h2c (prior knowledge): host `Asgi:Protocols=Http2` vs `kestrel-h2c`", "asgibridge-h2c", "kestrel-h2c", "h2",
+     "h2load", 0.95),
+    ("mapasgi", "`MapAsgi` vs `MapGet`, one ASP.NET Core app (HTTP/1.1)", "mapasgi", "mapget", "plaintext", "wrk", 0.90),
+]
+PAIR_ROWS = [row for pair in PAIRS for row in (pair[2], pair[3])]
+PAIR_TITLES = {
+    "asgibridge-h2": "asgibridge-h2 (Host `--app hello` on https)",
+    "kestrel-h2": "kestrel-h2 (`app.Run`, TLS, Http1AndHttp2)",
+    "asgibridge-h2c": "asgibridge-h2c (Host `--app hello`, `Asgi:Protocols=Http2`)",
+    "kestrel-h2c": "kestrel-h2c (`app.Run`, cleartext Http2)",
+    "mapasgi": "mapasgi (`app.MapAsgi(\"/mapasgi\", hello)`)",
+    "mapget": "mapget (`app.MapGet(\"/mapget\", () => TypedResults.Text(...))`)",
+}
+SHORT["h2"] = "h2 (req/s)"
+MEASURED = set(SCENARIOS) | {"h2"}
 GBPS_IN_MIBPS = 1e9 / 1048576  # the issue's 1 GB/s target, in MiB/s
 
 
@@ -67,7 +87,7 @@ def figure(rec, stream_bytes):
     if rec.get("rc") != 0 or not isinstance(r, dict):
         return None
     scen = rec["scenario"]
-    if scen in ("plaintext", "pipelined", "close"):
+    if scen in ("plaintext", "pipelined", "close", "h2"):
         return r.get("rps")
     if scen in ("download", "upload"):
         return r["rps"] * stream_bytes / 1048576 if r.get("rps") is not None else None
@@ -120,6 +140,8 @@ class Run:
         for rec in self.records:
             self.by_key[(rec.get("variant"), rec.get("row"), rec.get("scenario"))].append(rec)
         self.rows = [row for row in ROWS if any(r.get("row") == row for r in self.records)]
+        self.pair_rows = [row for row in PAIR_ROWS if any(r.get("row") == row for r in self.records)]
+        self.pairs = [p for p in PAIRS if p[2] in self.pair_rows or p[3] in self.pair_rows]
 
     def values(self, variant, row, scen):
         return [figure(r, self.stream_bytes) for r in self.by_key[(variant, row, scen)]]
@@ -219,6 +241,43 @@ def targets_table(run, variant):
     return lines
 
 
+def pairs_table(run, variant):
+    lines = ["| comparison (issue 14) | load | AsgiBridge (req/s) | reference (req/s) | ratio | goal | status |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for _, title, ours, ref, scen, tool, goal in run.pairs:
+        a, b = run.med(variant, ours, scen), run.med(variant, ref, scen)
+        ratio = a / b if a is not None and b else None
+        status = "n/a" if ratio is None else ("met" if ratio >= goal else "**not met**")
+        lines.append(f"| {title} | {tool} | {fmt(a)} | {fmt(b)} | {fmt_ratio(ratio)} | ≥ {goal:.2f} | {status} |")
+    return lines
+
+
+def pairs_detail_table(run, variant):
+    """Latency and CPU of each pair row: h2load gives a mean (no percentiles), wrk p50 / p99."""
+    lines = ["| server | scenario | latency (ms) | server / load CPU |", "| --- | --- | --- | ---: |"]
+    for _, _, ours, ref, scen, _, _ in run.pairs:
+        for row in (ours, ref):
+            if not run.by_key[(variant, row, scen)]:
+                continue
+            if scen == "h2":
+                mean = run.med_field(variant, row, scen, "mean_us")
+                latency = "n/a" if mean is None else f"mean {fmt_ms(mean)}"
+            else:
+                p50, p99 = run.med_field(variant, row, scen, "p50_us"), run.med_field(variant, row, scen, "p99_us")
+                latency = f"p50 {fmt_ms(p50)} / p99 {fmt_ms(p99)}"
+            sv, cv = run.cpu_pct(variant, row, scen, "server_cpu_s"), run.cpu_pct(variant, row, scen, "client_cpu_s")
+            cpu = "n/a" if sv is None else f"{sv:.0f} % / {cv:.0f} %"
+            lines.append(f"| {PAIR_TITLES[row]} | {scen} | {latency} | {cpu} |")
+    return lines
+
+
+def pairs_section(run, variant):
+    if not run.pairs:
+        return []
+    return (["HTTP/2 and ASP.NET Core integration (issue 14; ratio = AsgiBridge's median / the reference's median, "
+             "> 1 means AsgiBridge is faster):", ""] + pairs_table(run, variant) + [""])
+
+
 def tuned_gain_table(run):
     lines = ["| server | " + " | ".join(SHORT[s] for s in SCENARIOS) + " |", "| --- |" + " ---: |" * len(SCENARIOS)]
     for row in run.rows:
@@ -227,6 +286,12 @@ def tuned_gain_table(run):
             a, b = run.med("tuned", row, s), run.med("default", row, s)
             cells.append(fmt_ratio(a / b if a is not None and b else None))
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    for _, _, ours, ref, scen, _, _ in run.pairs:
+        for row in (ours, ref):
+            a, b = run.med("tuned", row, scen), run.med("default", row, scen)
+            if a is not None or b is not None:
+                lines.append(f"| {row} ({SHORT[scen]}) | " + " | ".join(
+                    fmt_ratio(a / b if a is not None and b else None) if s == scen else "" for s in SCENARIOS) + " |")
     return lines
 
 
@@ -239,7 +304,7 @@ def problems(run):
             out.append(f"{where}: functional check failed (see the load log)")
         elif scen == "start" and rec.get("rc") != 0:
             out.append(f"{where}: the server did not start")
-        elif scen in SCENARIOS or scen.startswith("warmup"):
+        elif scen in MEASURED or scen.startswith("warmup"):
             if rec.get("rc") != 0:
                 out.append(f"{where}: tool exit code {rec.get('rc')}")
             elif not isinstance(rec.get("result"), dict):
@@ -253,8 +318,8 @@ def appendix(run, variant):
     rounds = sorted({r.get("round") for r in run.records if r.get("variant") == variant})
     lines = ["| server | scenario | " + " | ".join(f"round {n}" for n in rounds) + " | median | server CPU |",
              "| --- | --- |" + " ---: |" * len(rounds) + " ---: | ---: |"]
-    for row in run.rows:
-        for scen in SCENARIOS:
+    for row in run.rows + run.pair_rows:
+        for scen in SCENARIOS + ["h2"]:
             recs = run.by_key[(variant, row, scen)]
             if not recs:
                 continue
@@ -290,8 +355,11 @@ def comparisons(run, variant):
 def summary(run):
     out = []
     for variant in run.variants:
-        out += [f"### {variant_title(run, variant)}", ""] + main_table(run, variant) + [""]
+        out += [f"### {variant_title(run, variant)}", ""]
+        if run.rows:
+            out += main_table(run, variant) + [""]
         out += comparisons(run, variant)
+        out += pairs_section(run, variant)
     return out
 
 
@@ -309,7 +377,7 @@ def full(run):
         f"- **Machine:** {m.get('cpu', '?')}, {m.get('cpus', '?')} CPUs, {m.get('memory', '?')}; {m.get('os', '?')}; "
         f"{m.get('kernel', '?')}",
         f"- **Software:** .NET SDK {m.get('dotnet_sdk', '?')} ({m.get('dotnet_runtimes', '?')}); {m.get('wrk', '?')}; "
-        f"node {m.get('node', '?')}; {m.get('python', '?')}",
+        f"{m.get('h2load', 'h2load ?')}; node {m.get('node', '?')}; {m.get('python', '?')}",
         f"- **Pinning:** server on CPU {m.get('server_cpu', '?')}, every load generator on CPU {m.get('load_cpu', '?')} "
         f"(`taskset`).",
         f"- **Inherited runtime environment:** {m.get('inherited_env') or 'none (no DOTNET_/COMPlus_/ASPNETCORE_ variables)'}",
@@ -322,6 +390,12 @@ def full(run):
     for variant in run.variants:
         title = variant_title(run, variant)
         out += [f"## {title[:1].upper() + title[1:]}", ""]
+        out += pairs_section(run, variant)
+        if run.pairs:
+            out += ["Latency and CPU of the issue-14 rows (h2load reports a mean, no percentiles; CPU in % of one "
+                    "core, server / load generator):", ""] + pairs_detail_table(run, variant) + [""]
+        if not run.rows:
+            continue
         out += main_table(run, variant) + [""]
         out += comparisons(run, variant)
         out += ["Latency (medians of each round's percentiles; wrk's include its coordinated-omission "
@@ -335,9 +409,7 @@ def full(run):
     issues = problems(run)
     if issues:
         out += ["## Problems seen in this run", ""] + [f"- {p}" for p in issues] + [""]
-    out += [
-        "## Method notes",
-        "",
+    notes = [
         f"- Each round starts every server once, in a fixed interleaved order (asgibridge, asgibridge-log, raw, kestrel for "
         f"HTTP; asgibridge, kestrel-ws for WebSocket; asgibridge `--app demo`, kestrel for the download), "
         f"each as a fresh process pinned to CPU {m.get('server_cpu', '?')}, started with `exec` so the recorded "
@@ -355,6 +427,25 @@ def full(run):
         f"- Download process: `GET {m.get('download_path', '?')}` (16 × 64 KiB written one by one, chunked) with "
         f"`wrk -t1 -c{m.get('stream_conns', '?')}` after a warm-up; AsgiBridge serves it from its demo app, "
         "kestrel from the same loop over `Response.Body.WriteAsync`.",
+    ] if run.rows else [
+        f"- Each server is a fresh process per round, pinned to CPU {m.get('server_cpu', '?')}, started with `exec` so "
+        "the recorded PID is the server's own, checked to own the listening socket, and stopped by that PID "
+        "(SIGTERM, SIGKILL after 10 s).",
+    ]
+    if run.pairs:
+        notes += [
+            f"- Issue-14 pairs, each server a fresh process per round after the other rows: `h2load "
+            f"-c{m.get('h2_conns', '?')} -m{m.get('h2_streams', '?')} -t1 -D {m.get('duration', '?')} --warm-up-time 1` "
+            f"(after a {m.get('warmup', '?')} s h2load warm-up) against the host's `--app hello` on https (self-signed "
+            "certificate, ALPN h2) and `kestrel-h2` (`app.Run`, TLS, Http1AndHttp2), then against the host with "
+            "`Asgi:Protocols=Http2` on cleartext and `kestrel-h2c` (prior knowledge); both answer the same 200 "
+            "`text/plain` 13-byte response (checked). The host runs with its access log off and ASP.NET Core's "
+            "per-request `Microsoft.AspNetCore.Hosting.Diagnostics` lines raised to Warning, so no row logs per request.",
+            "- `MapAsgi` vs `MapGet`: one ASP.NET Core process (`RefServers aspnetcore`, HTTP/1.1) with both endpoints "
+            f"answering the same bytes (checked), each warmed {m.get('warmup', '?')} s, then `wrk -t1 "
+            f"-c{m.get('conns', '?')}` on each, the first one alternating by round.",
+        ]
+    out += ["## Method notes", ""] + notes + [
         "- Every load runs under `timeout` on the load CPU; server CPU time comes from `/proc/PID/stat`, the load "
         "generator's from `/usr/bin/time`. Pipelined latencies are not reported (wrk records one sample per batch).",
         "",
