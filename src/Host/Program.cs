@@ -68,6 +68,7 @@ if (!ListenAddresses.TryParse(urls, out var addresses, out var invalid) || !Host
 }
 
 StartupLogging.HideHostStartupFaults(builder.Logging, builder.Configuration);
+PipelineRequestLogs.QuietByDefault(builder.Logging, builder.Configuration);
 builder.WebHost.UseAsgi(app);
 
 await using var host = builder.Build();

@@ -43,6 +43,35 @@ public sealed class HostConsoleLoggingTests
         Assert.DoesNotContain(host.Stdout, l => l.Contains("\"GET /", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AspNetCores_own_request_lines_for_http2_are_off_unless_a_level_asks_for_them(bool asked)
+    {
+        var port = FreePort();
+        string[] args = ["--app", "hello", "--port", Port(port), "--Asgi:Protocols=Http2", .. asked ? new[] { "--Logging:LogLevel:Microsoft.AspNetCore=Information" } : []];
+        using var host = HostProcess.Start(args);
+        using var client = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (true)
+        {
+            try
+            {
+                Assert.Equal("Hello, World!", await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hello")));
+                break;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        // The access line is logged after ASP.NET Core's "Request starting" and before its "Request finished".
+        await host.WaitForOutputAsync("\"GET /hello HTTP/2\" 200", s_timeout);
+        await Task.Delay(500); // several batch delays
+        Assert.Equal(asked, host.Stdout.Any(l => l.Contains("Request starting HTTP/2 GET", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task Records_at_the_stderr_threshold_go_to_standard_error()
     {
