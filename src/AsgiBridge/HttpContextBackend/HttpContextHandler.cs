@@ -145,8 +145,8 @@ internal sealed class HttpContextHandler
 
     /// <summary>
     /// The <c>Asgi</c> body limits, on the server's own per-request features (Kestrel applies them; servers without
-    /// them, such as TestServer, have none): MaxRequestBodySize, MinRequestBodyDataRate and, on HTTP/1.x (Kestrel
-    /// does not support it per stream on HTTP/2), MinResponseDataRate.
+    /// them, such as TestServer, have none): MaxRequestBodySize, and on HTTP/1.x MinRequestBodyDataRate and
+    /// MinResponseDataRate (Kestrel does not take them per stream on HTTP/2 and HTTP/3: its server-wide limits apply).
     /// </summary>
     private void ApplyLimits(HttpContext context)
     {
@@ -158,7 +158,10 @@ internal sealed class HttpContextHandler
         var http1 = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol);
         try
         {
-            if (context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } requestRate)
+            // Kestrel's HTTP/2 and HTTP/3 streams take only null (off) per request and throw for a rate: set on HTTP/1.x,
+            // or to turn it off, never to have an exception thrown and caught on every HTTP/2 request.
+            if ((http1 || _options.MinRequestBodyDataRate is null)
+                && context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } requestRate)
             {
                 requestRate.MinDataRate = _options.MinRequestBodyDataRate;
             }

@@ -46,6 +46,39 @@ public sealed class HttpContextProtocolTests
     }
 
     [Fact]
+    public async Task Over_http2_the_body_rate_is_not_set_per_stream_so_no_request_throws_inside_the_server()
+    {
+        // Kestrel's HTTP/2 streams refuse a per-request MinRequestBodyDataRate other than null with an exception:
+        // setting it on every request cost an exception thrown and caught per request.
+        var thrown = 0;
+        void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (e.Exception is NotSupportedException && e.Exception.Message.Contains("HTTP/2", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref thrown);
+            }
+        }
+
+        await using var host = await StartHttp2Async(EchoApp.App);
+        using var client = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                using var response = await client.PostAsync(new Uri(host.BaseUri, "/asgi/rate"), new StringContent("body"));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
+        }
+
+        Assert.Equal(0, thrown);
+    }
+
+    [Fact]
     public async Task Over_http2_a_streamed_response_arrives_whole_and_an_incomplete_one_resets_the_stream()
     {
         await using var host = await StartHttp2Async(async (scope, receive, send) =>
