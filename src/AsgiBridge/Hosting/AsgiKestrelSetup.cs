@@ -20,12 +20,25 @@ namespace AsgiBridge.Hosting;
 internal sealed class AsgiKestrelSetup : IConfigureOptions<KestrelServerOptions>, IPostConfigureOptions<KestrelServerOptions>
 {
     private readonly IConfiguration _configuration;
+    private readonly IOptions<AsgiServerOptions> _asgi;
 
-    public AsgiKestrelSetup(IConfiguration configuration) => _configuration = configuration;
+    public AsgiKestrelSetup(IConfiguration configuration, IOptions<AsgiServerOptions> asgi)
+    {
+        _configuration = configuration;
+        _asgi = asgi;
+    }
 
     public void Configure(KestrelServerOptions options)
     {
         options.ConfigureEndpointDefaults(AsgiListenOptionsExtensions.UseEndpointDefaults);
+
+        // The whole server is the ASGI app: Kestrel's own server-wide data rates are the Asgi ones, so the requests
+        // Kestrel's stack serves (HTTP/2, HTTP/3: their streams take no per-request rate) keep the same guarantees as
+        // AsgiBridge's HTTP/1.1 handler. Set first, so Kestrel's configuration section or ConfigureKestrel can still
+        // override them.
+        var asgi = _asgi.Value;
+        options.Limits.MinRequestBodyDataRate = asgi.MinRequestBodyDataRate;
+        options.Limits.MinResponseDataRate = asgi.MinResponseDataRate;
     }
 
     /// <summary>

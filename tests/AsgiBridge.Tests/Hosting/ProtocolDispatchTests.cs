@@ -118,6 +118,20 @@ public sealed class ProtocolDispatchTests
         Assert.Contains("Asgi:Protocols", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Under_the_takeover_Kestrels_server_wide_data_rates_are_the_Asgi_ones_for_its_http2_streams()
+    {
+        var builder = WebApplication.CreateSlimBuilder(["--Asgi:MinRequestBodyDataRate:BytesPerSecond=1000", "--Asgi:MinRequestBodyDataRate:GracePeriod=00:00:02", "--Asgi:MinResponseDataRate=null", "--Asgi:Lifespan=off"]);
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseAsgi(EchoApp.App);
+        await using var host = builder.Build();
+        var limits = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits;
+
+        Assert.Equal(1000, limits.MinRequestBodyDataRate!.BytesPerSecond);
+        Assert.Equal(TimeSpan.FromSeconds(2), limits.MinRequestBodyDataRate.GracePeriod);
+        Assert.Null(limits.MinResponseDataRate);
+    }
+
     [Theory]
     [InlineData("Http3")]
     [InlineData("Http1AndHttp2AndHttp3")]
