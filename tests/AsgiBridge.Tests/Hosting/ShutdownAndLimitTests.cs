@@ -4,7 +4,7 @@ using AsgiBridge.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Hosting;
 
 public sealed class ShutdownAndLimitTests
 {

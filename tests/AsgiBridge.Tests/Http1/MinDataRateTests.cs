@@ -4,7 +4,7 @@ using System.Text;
 using AsgiBridge.Tests.Infrastructure;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Http1;
 
 /// <summary>
 /// Asgi:MinRequestBodyDataRate and Asgi:MinResponseDataRate over real sockets. The rates are judged on the

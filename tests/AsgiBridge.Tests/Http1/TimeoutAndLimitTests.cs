@@ -2,7 +2,7 @@ using System.Text;
 using AsgiBridge.Host.Apps;
 using AsgiBridge.Tests.Infrastructure;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Http1;
 
 /// <summary>Timeouts run on Kestrel's one-second heartbeat, so each check allows a few seconds' slack.</summary>
 public sealed class TimeoutAndLimitTests

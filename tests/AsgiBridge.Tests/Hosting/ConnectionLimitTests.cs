@@ -1,7 +1,7 @@
 using AsgiBridge.Host.Apps;
 using AsgiBridge.Tests.Infrastructure;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Hosting;
 
 public sealed class ConnectionLimitTests
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using AsgiBridge.Host.Apps;
 using AsgiBridge.Tests.Infrastructure;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Http1;
 
 /// <summary>Chunk extensions (RFC 9112 §7.1.1) over a real socket: valid ones are skipped, the rest get 400.</summary>
 public sealed class ChunkExtensionTests : IAsyncLifetime

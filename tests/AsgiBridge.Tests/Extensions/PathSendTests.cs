@@ -1,7 +1,7 @@
 using System.Net;
 using AsgiBridge.Tests.Infrastructure;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Extensions;
 
 /// <summary>The <c>http.response.pathsend</c> extension: a file as the whole response body, over a real socket.</summary>
 public sealed class PathSendTests : IDisposable

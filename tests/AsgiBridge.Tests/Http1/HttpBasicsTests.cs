@@ -5,7 +5,7 @@ using System.Text.Json;
 using AsgiBridge.Host.Apps;
 using AsgiBridge.Tests.Infrastructure;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Http1;
 
 public sealed class HttpBasicsTests : IAsyncLifetime
 {

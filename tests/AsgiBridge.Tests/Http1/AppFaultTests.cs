@@ -2,7 +2,7 @@ using System.Text;
 using AsgiBridge.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Http1;
 
 public sealed class AppFaultTests
 {

@@ -3,13 +3,13 @@ using System.Text;
 using AsgiBridge.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 
-namespace AsgiBridge.Tests.Functional;
+namespace AsgiBridge.Tests.Http1;
 
 /// <summary>
 /// Closing after a response while the client is still sending must not lose the response to a TCP reset
 /// (RFC 9112 §9.6): the server reads and discards the rest before it closes.
 /// </summary>
-public sealed class LingeringCloseTests
+public sealed class LingeringCloseOverSocketTests
 {
     [Fact]
     public async Task A_rejection_reaches_a_client_that_keeps_sending()
