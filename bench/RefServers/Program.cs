@@ -85,6 +85,23 @@ switch (mode)
         // content type "text/plain; charset=utf-8", which the ASGI app sends too.
         app.MapGet("/mapget", () => TypedResults.Text("Hello, World!"));
         app.MapAsgi("/mapasgi", HelloAsgiApp.App);
+
+        // The process's allocated bytes so far: two reads around a load run give the bytes per request of a path.
+        // With ASGIBRIDGE_BENCH_ALLOC_TYPES=1: which types the allocations are, sampled by the runtime every ~100 KB
+        // (GCAllocationTick); /alloctypes lists the counts, /allocreset clears them. Off by default (it costs).
+        if (Environment.GetEnvironmentVariable("ASGIBRIDGE_BENCH_ALLOC_TYPES") == "1")
+        {
+            var sampler = new AllocationSampler();
+            app.Lifetime.ApplicationStopping.Register(sampler.Dispose);
+            app.MapGet("/alloctypes", () => TypedResults.Text(sampler.Report(40)));
+            app.MapGet("/allocreset", () =>
+            {
+                sampler.Clear();
+                return TypedResults.Text("ok");
+            });
+        }
+
+        app.MapGet("/allocated", () => TypedResults.Text(GC.GetTotalAllocatedBytes(precise: true).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         break;
     default:
         break; // raw: the connection handler answers everything, no HTTP pipeline.

@@ -36,7 +36,18 @@ internal sealed class AsgiKestrelSetup : IConfigureOptions<KestrelServerOptions>
         // Kestrel's stack serves (HTTP/2, HTTP/3: their streams take no per-request rate) keep the same guarantees as
         // AsgiBridge's HTTP/1.1 handler. Set first, so Kestrel's configuration section or ConfigureKestrel can still
         // override them.
-        var asgi = _asgi.Value;
+        AsgiServerOptions asgi;
+        try
+        {
+            asgi = _asgi.Value;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException)
+        {
+            // A bad Asgi setting: reported where the options are checked (the host's one-line start-up error, or the
+            // server's start); Kestrel, which can be built before that check, keeps its defaults meanwhile.
+            return;
+        }
+
         options.Limits.MinRequestBodyDataRate = asgi.MinRequestBodyDataRate;
         options.Limits.MinResponseDataRate = asgi.MinResponseDataRate;
     }

@@ -51,8 +51,15 @@ internal sealed class HttpContextHandler
             handler.InvokeAsync,
             Microsoft.Extensions.Options.Options.Create(new WebSocketOptions { KeepAliveInterval = registry.Options.WsPingInterval }),
             loggerFactory);
-        return webSockets.Invoke;
+        // Only a request that can become a WebSocket goes through the middleware, which sets up its handshake feature
+        // (an allocation) on every request it sees.
+        return context => MayBeWebSocket(context) ? webSockets.Invoke(context) : handler.InvokeAsync(context);
     }
+
+    /// <summary>An HTTP/1.1 request asking to upgrade, or an HTTP/2 extended CONNECT (RFC 8441).</summary>
+    private static bool MayBeWebSocket(HttpContext context) =>
+        context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true }
+        || context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true };
 
     public async Task InvokeAsync(HttpContext context)
     {

@@ -217,7 +217,7 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
 
             try
             {
-                target.Append(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(header.Value.Span));
+                target.Append(KnownHeaderNames.String(name), Encoding.Latin1.GetString(header.Value.Span));
             }
             catch (InvalidOperationException ex)
             {

@@ -128,10 +128,14 @@ internal static class HttpContextScope
         if (!string.IsNullOrEmpty(rawTarget) && rawTarget[0] == '/')
         {
             var question = rawTarget.IndexOf('?', StringComparison.Ordinal);
-            var pathPart = question < 0 ? rawTarget : rawTarget[..question];
-            var queryPart = question < 0 ? "" : rawTarget[(question + 1)..];
-            var hash = queryPart.IndexOf('#', StringComparison.Ordinal);
-            return (Encoding.Latin1.GetBytes(pathPart), Encoding.Latin1.GetBytes(hash < 0 ? queryPart : queryPart[..hash]));
+            if (question < 0)
+            {
+                return (Encoding.Latin1.GetBytes(rawTarget), []);
+            }
+
+            var hash = rawTarget.IndexOf('#', question + 1);
+            var queryEnd = hash < 0 ? rawTarget.Length : hash;
+            return (Encoding.Latin1.GetBytes(rawTarget, 0, question), queryEnd == question + 1 ? [] : Encoding.Latin1.GetBytes(rawTarget, question + 1, queryEnd - question - 1));
         }
 
         var request = context.Request;
@@ -142,8 +146,11 @@ internal static class HttpContextScope
 
     private static AsgiHeader[] Headers(HttpRequest request)
     {
+        // One pass over the dictionary (enumerating it through the interface boxes its enumerator), into an array of
+        // one field per name: exact unless a name has several values or the host comes from the request's Host.
         var headers = request.Headers;
-        var list = new List<AsgiHeader>(headers.Count + 1);
+        var list = new AsgiHeader[headers.Count];
+        var i = 0;
         var hasHost = false;
         foreach (var (name, values) in headers)
         {
@@ -152,20 +159,36 @@ internal static class HttpContextScope
                 continue;
             }
 
-            var lower = Encoding.Latin1.GetBytes(name.ToLowerInvariant());
-            hasHost |= lower.AsSpan().SequenceEqual("host"u8);
-            foreach (var value in (StringValues)values)
+            var lower = KnownHeaderNames.LowerCaseBytes(name);
+            hasHost |= name.Equals("host", StringComparison.OrdinalIgnoreCase);
+            foreach (var value in values)
             {
-                list.Add(new AsgiHeader(lower, Encoding.Latin1.GetBytes(value ?? "")));
+                if (i == list.Length)
+                {
+                    Array.Resize(ref list, Math.Max(4, list.Length * 2));
+                }
+
+                list[i++] = new AsgiHeader(lower, Encoding.Latin1.GetBytes(value ?? ""));
             }
         }
 
         if (!hasHost && request.Host.HasValue)
         {
-            list.Add(new AsgiHeader("host"u8.ToArray(), Encoding.Latin1.GetBytes(request.Host.Value)));
+            // HTTP/2 and HTTP/3 carry the authority as :authority, which ASP.NET Core shows as Host (RFC 9113 §8.3.1).
+            if (i == list.Length)
+            {
+                Array.Resize(ref list, list.Length + 1);
+            }
+
+            list[i++] = new AsgiHeader(KnownHeaderNames.LowerCaseBytes("Host"), Encoding.Latin1.GetBytes(request.Host.Value!));
         }
 
-        return [.. list];
+        if (i != list.Length)
+        {
+            Array.Resize(ref list, i);
+        }
+
+        return list;
     }
 
     private static AsgiEndpoint? Endpoint(IPAddress? address, int port)

@@ -4,17 +4,20 @@ namespace AsgiBridge.Infrastructure;
 /// An async mutual-exclusion gate whose uncontended path is one interlocked operation each way (no lock, no Task).
 /// The connection's output has one writer almost always (the application's send); a concurrent receive that must
 /// write (100 Continue, a body error, a WebSocket close reply, a shutdown close) is the rare contended case, which
-/// waits on a semaphore and is handed the gate.
+/// waits on a semaphore and is handed the gate. The semaphore is made by the first contention only: a gate made per
+/// request (the HttpContext backend) costs one small object when nobody contends.
 /// SemaphoreSlim alone costs two monitor enters per response on the hot path (bench/Micro ResponseBenchmarks).
 /// </summary>
 internal sealed class AsyncGate : IDisposable
 {
-    private readonly SemaphoreSlim _waiters = new(0);
+    private SemaphoreSlim? _waiters;
     private int _count;
+
+    private SemaphoreSlim Waiters => LazyInitializer.EnsureInitialized(ref _waiters, static () => new SemaphoreSlim(0));
 
     /// <summary>Enters the gate; completes at once when nobody holds it.</summary>
     public ValueTask EnterAsync() =>
-        Interlocked.Increment(ref _count) == 1 ? default : new ValueTask(_waiters.WaitAsync());
+        Interlocked.Increment(ref _count) == 1 ? default : new ValueTask(Waiters.WaitAsync());
 
     /// <summary>Enters the gate only if nobody holds it (no waiting): the send path's synchronous fast path.</summary>
     public bool TryEnter() => Interlocked.CompareExchange(ref _count, 1, 0) == 0;
@@ -24,9 +27,9 @@ internal sealed class AsyncGate : IDisposable
     {
         if (Interlocked.Decrement(ref _count) > 0)
         {
-            _waiters.Release();
+            Waiters.Release();
         }
     }
 
-    public void Dispose() => _waiters.Dispose();
+    public void Dispose() => _waiters?.Dispose();
 }
