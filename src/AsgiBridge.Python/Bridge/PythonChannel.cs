@@ -10,8 +10,8 @@ namespace AsgiBridge.Python.Bridge;
 /// Threads: the constructor and <see cref="Completion"/> are Kestrel's; everything else runs on the loop thread,
 /// except the two completion callbacks, which only store a result and post the channel back to the loop. So a
 /// request whose <c>receive</c> and <c>send</c> complete synchronously (a body already read, a response that fits
-/// the transport's buffer) crosses threads twice: in with <see cref="WorkKind.Start"/>, out through
-/// <see cref="Completion"/>.
+/// the transport's buffer) crosses threads once, in with <see cref="WorkKind.Start"/>: <see cref="Completion"/>
+/// runs the connection's continuation on the loop thread (the lifespan scope's goes to the thread pool).
 /// </para>
 /// </summary>
 internal sealed class PythonChannel : IValueTaskSource
