@@ -6,29 +6,42 @@ namespace AsgiBridge.Python.Bridge;
 
 /// <summary>
 /// The .NET functions Python calls: C functions (<c>METH_FASTCALL</c>, no argument tuple) set on the bridge module as
-/// <c>_native_drain</c>, <c>_native_receive</c>, <c>_native_send</c> and <c>_native_done</c>. A call from Python costs
-/// what a call to a C extension costs. Each catches everything: an exception must not unwind into CPython.
+/// <c>_native_drain</c>, <c>_native_receive</c>, <c>_native_done</c> and <c>_native_counters</c>, and each scope's
+/// <c>send</c>, a C function bound to the scope's id (its <c>self</c>), so a <c>send(message)</c> from the app is one
+/// C call with no Python frame of the bridge in between. A call from Python costs what a call to a C extension costs.
+/// Each catches everything: an exception must not unwind into CPython.
 /// </summary>
 internal static unsafe class NativeEntryPoints
 {
     // PyMethodDef (Include/methodobject.h): name, function, flags, doc; 32 bytes on 64-bit. Kept for the process.
     private const int MethodDefSize = 4 * 8;
 
+    private static nint s_sendDef;
+
     public static void Install(nint module)
     {
         Add(module, "_native_drain", &Drain);
         Add(module, "_native_receive", &Receive);
-        Add(module, "_native_send", &Send);
         Add(module, "_native_done", &Done);
+        Add(module, "_native_counters", &Counters);
+        s_sendDef = Def("send", &Send);
     }
 
-    private static void Add(nint module, string name, delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function)
+    /// <summary>A scope's <c>send</c>: the C function bound to <paramref name="id"/> (a Python int, borrowed). New reference or 0.</summary>
+    public static nint NewSend(nint id) => CPython.NewFunction(s_sendDef, id);
+
+    private static nint Def(string name, delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function)
     {
         var def = (nint*)NativeMemory.AllocZeroed(MethodDefSize);
         def[0] = Marshal.StringToCoTaskMemUTF8(name);
         def[1] = (nint)function;
         def[2] = CPython.MethFastCall;
-        var pyFunction = CPython.NewFunction((nint)def);
+        return (nint)def;
+    }
+
+    private static void Add(nint module, string name, delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function)
+    {
+        var pyFunction = CPython.NewFunction(Def(name, function), 0);
         if (pyFunction == 0)
         {
             CPython.PrintError();
@@ -66,12 +79,20 @@ internal static unsafe class NativeEntryPoints
         }
     }
 
+    /// <summary><c>send(message)</c>: <paramref name="self"/> is the scope's id the function was bound to.</summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static nint Send(nint self, nint* args, nint count)
     {
         try
         {
-            return Channel(args, count, 2) is { } channel ? channel.Send(args[1]) : 0;
+            var loop = PythonLoop.Current!;
+            if (count != 1)
+            {
+                CPython.SetError(loop.Refs.TypeError, $"send() takes exactly one argument ({count} given)");
+                return 0;
+            }
+
+            return Channel(loop, self) is { } channel ? channel.Send(args[0]) : 0;
         }
         catch (Exception ex)
         {
@@ -99,10 +120,46 @@ internal static unsafe class NativeEntryPoints
         }
     }
 
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint Counters(nint self, nint* args, nint count)
+    {
+        try
+        {
+            var counters = PythonLoop.Current!.Counters;
+            ReadOnlySpan<long> values =
+            [
+                counters.Scopes, counters.Wakeups, Volatile.Read(ref counters.WakeWrites), Volatile.Read(ref counters.Posts),
+                ThreadPool.CompletedWorkItemCount, GC.GetTotalAllocatedBytes(precise: false),
+            ];
+            var tuple = CPython.NewTuple(values.Length);
+            for (var i = 0; i < values.Length; i++)
+            {
+                CPython.TupleSetStolen(tuple, i, CPython.NewInt(values[i]));
+            }
+
+            return tuple;
+        }
+        catch (Exception ex)
+        {
+            return Fail(ex);
+        }
+    }
+
     private static PythonChannel? Channel(nint* args, nint count, int expected)
     {
         var loop = PythonLoop.Current!;
-        if (count != expected || !CPython.TryGetLong(args[0], out var id))
+        if (count != expected)
+        {
+            CPython.SetError(loop.Refs.TypeError, "bad call of an AsgiBridge bridge function");
+            return null;
+        }
+
+        return Channel(loop, args[0]);
+    }
+
+    private static PythonChannel? Channel(PythonLoop loop, nint idObject)
+    {
+        if (!CPython.TryGetLong(idObject, out var id))
         {
             CPython.SetError(loop.Refs.TypeError, "bad call of an AsgiBridge bridge function");
             return null;

@@ -10,8 +10,8 @@ namespace AsgiBridge.Python.Bridge;
 /// Threads: the constructor and <see cref="Completion"/> are Kestrel's; everything else runs on the loop thread,
 /// except the two completion callbacks, which only store a result and post the channel back to the loop. So a
 /// request whose <c>receive</c> and <c>send</c> complete synchronously (a body already read, a response that fits
-/// the transport's buffer) crosses threads twice: in with <see cref="WorkKind.Start"/>, out through
-/// <see cref="Completion"/>.
+/// the transport's buffer) crosses threads once, in with <see cref="WorkKind.Start"/>: <see cref="Completion"/>
+/// runs the connection's continuation on the loop thread (the lifespan scope's goes to the thread pool).
 /// </para>
 /// </summary>
 internal sealed class PythonChannel : IValueTaskSource
@@ -20,9 +20,10 @@ internal sealed class PythonChannel : IValueTaskSource
     private readonly AsgiScope _scope;
     private readonly AsgiReceive _receive;
     private readonly AsgiSend _send;
-    private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _completion;
     private long _id;
     private bool _finished;
+    private nint _task;
 
     // receive: at most one server receive in flight. The app may stop waiting (a cancelled await, as Starlette's
     // is_disconnected does) and ask again; the next call then waits on the same one, and a result nobody waits for
@@ -47,19 +48,30 @@ internal sealed class PythonChannel : IValueTaskSource
         _scope = scope;
         _receive = receive;
         _send = send;
+
+        // A request's completion resumes its connection right here on the loop thread (docs/python.md, "How it
+        // runs"): the connection's code after the app call only finishes the response, flushes it and starts the
+        // next read, none of which blocks, and it saves a thread-pool hop per request. The lifespan scope's
+        // completion resumes the host's startup or shutdown, which may block: that one goes to the thread pool.
+        _completion.RunContinuationsAsynchronously = scope.Type == "lifespan";
     }
 
     /// <summary>Completes when the app's coroutine is done; faults as the app did.</summary>
     public ValueTask Completion => new(this, _completion.Version);
 
-    /// <summary>Builds the scope dict and starts the app's task. Loop thread.</summary>
+    /// <summary>
+    /// Builds the scope dict and starts the app's task, <c>create_task(_run(h, scope, receive, send))</c>, made here
+    /// with the C API so no Python code of the bridge runs for it. The channel holds the task (the loop keeps only
+    /// weak references to tasks) until the app is done. Loop thread.
+    /// </summary>
     public void StartOnLoop(long id)
     {
         _id = id;
+        var refs = _loop.Refs;
         nint scope;
         try
         {
-            scope = ScopeToPython.Convert(_scope, _loop.Refs.LifespanState);
+            scope = ScopeToPython.Convert(_scope, refs.LifespanState);
         }
         catch (Exception ex)
         {
@@ -67,7 +79,43 @@ internal sealed class PythonChannel : IValueTaskSource
             return;
         }
 
-        PythonRefs.CallNoResult(_loop.Refs.Start, CPython.NewInt(id), scope);
+        var h = CPython.NewInt(id);
+        CPython.IncRef(refs.Receive);
+        CPython.IncRef(h);
+        var receive = PythonRefs.Call(refs.Partial, refs.Receive, h);
+        var send = NativeEntryPoints.NewSend(h);
+        if (receive == 0 || send == 0)
+        {
+            CPython.DecRef(receive);
+            CPython.DecRef(send);
+            CPython.DecRef(h);
+            CPython.DecRef(scope);
+            Fail();
+            return;
+        }
+
+        var coroutine = PythonRefs.Call(refs.Run, h, scope, receive, send);
+        var task = coroutine == 0 ? 0 : PythonRefs.Call(refs.CreateTask, coroutine);
+        if (task == 0)
+        {
+            Fail();
+            return;
+        }
+
+        if (_finished)
+        {
+            CPython.DecRef(task);
+        }
+        else
+        {
+            _task = task;
+        }
+
+        void Fail()
+        {
+            CPython.PrintError();
+            Finish(0, null, new InvalidOperationException("AsgiBridge could not start the app's task (the error is printed above)."));
+        }
     }
 
     /// <summary><c>receive()</c> from Python: the event dict, a future for it, or 0 with an exception set. Loop thread.</summary>
@@ -111,7 +159,10 @@ internal sealed class PythonChannel : IValueTaskSource
         return NewWaiter(ref _receiveWaiter);
     }
 
-    /// <summary><c>send(message)</c> from Python: None when accepted, a future, or 0 with an exception set. Loop thread.</summary>
+    /// <summary>
+    /// <c>send(message)</c> from Python: <c>_SENT</c> (a done future) when accepted, a pending future, or 0 with an
+    /// exception set. Loop thread.
+    /// </summary>
     public nint Send(nint message)
     {
         if (_sendInFlight)
@@ -137,7 +188,9 @@ internal sealed class PythonChannel : IValueTaskSource
             if (pending.IsCompleted)
             {
                 pending.GetAwaiter().GetResult();
-                return CPython.NewNone();
+                var sent = _loop.Refs.Sent;
+                CPython.IncRef(sent);
+                return sent;
             }
         }
         catch (Exception ex)
@@ -305,6 +358,10 @@ internal sealed class PythonChannel : IValueTaskSource
         CPython.DecRef(_receiveWaiter);
         CPython.DecRef(_sendWaiter);
         _receiveWaiter = _sendWaiter = 0;
+
+        // Called from inside the task (its _run reports the outcome): the loop holds the task while it runs a step.
+        CPython.DecRef(_task);
+        _task = 0;
         if (bridgeError is not null)
         {
             _completion.SetException(bridgeError);

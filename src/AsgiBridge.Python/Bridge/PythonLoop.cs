@@ -45,6 +45,9 @@ internal sealed class PythonLoop : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "asgibridge-python" };
     }
 
+    /// <summary>What the bridge counts (docs/python.md, "Counted costs"), read from Python by <c>asgibridge_loop.counters()</c>.</summary>
+    public BridgeCounters Counters { get; } = new();
+
     /// <summary>Python objects the bridge calls (borrowed from the module, which lives as long as the interpreter).</summary>
     public PythonRefs Refs { get; } = new();
 
@@ -84,9 +87,11 @@ internal sealed class PythonLoop : IDisposable
     public void Post(PythonChannel? channel, WorkKind kind)
     {
         _queue.Enqueue((channel, kind));
+        Interlocked.Increment(ref Counters.Posts);
         if (Interlocked.Exchange(ref _wakePending, 1) == 0 && _wakeWrite is { } wake)
         {
             // One byte per idle-to-busy transition: the pipe never fills, so this write never blocks.
+            Interlocked.Increment(ref Counters.WakeWrites);
             WakePipe.Write(wake);
         }
     }
@@ -125,6 +130,7 @@ internal sealed class PythonLoop : IDisposable
     {
         // Reset before taking items: anything queued after this point wakes the loop again.
         Volatile.Write(ref _wakePending, 0);
+        Counters.Wakeups++;
         while (_queue.TryDequeue(out var work))
         {
             try
@@ -145,6 +151,7 @@ internal sealed class PythonLoop : IDisposable
         {
             case WorkKind.Start:
                 var id = ++_nextId;
+                Counters.Scopes++;
                 _channels[id] = channel!;
                 channel!.StartOnLoop(id);
                 break;

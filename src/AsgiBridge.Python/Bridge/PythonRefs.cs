@@ -9,7 +9,20 @@ namespace AsgiBridge.Python.Bridge;
 /// </summary>
 internal sealed class PythonRefs
 {
-    public nint Start { get; private set; }
+    /// <summary><c>_run(h, scope, receive, send)</c>: the coroutine that runs the app for one scope and reports its outcome.</summary>
+    public nint Run { get; private set; }
+
+    /// <summary><c>_receive</c>, bound to a scope's id with <see cref="Partial"/> to make its <c>receive</c>.</summary>
+    public nint Receive { get; private set; }
+
+    /// <summary><c>functools.partial</c>.</summary>
+    public nint Partial { get; private set; }
+
+    /// <summary>The loop's <c>create_task</c>.</summary>
+    public nint CreateTask { get; private set; }
+
+    /// <summary><c>_SENT</c>: the done future a <c>send</c> accepted at once returns.</summary>
+    public nint Sent { get; private set; }
 
     public nint Resolve { get; private set; }
 
@@ -38,13 +51,17 @@ internal sealed class PythonRefs
 
     public void Bind(nint module)
     {
-        Start = CPython.GetAttr(module, "start");
+        Run = CPython.GetAttr(module, "_run");
+        Receive = CPython.GetAttr(module, "_receive");
+        Partial = CPython.GetAttr(module, "_partial");
+        Sent = CPython.GetAttr(module, "_SENT");
         Resolve = CPython.GetAttr(module, "_resolve");
         Reject = CPython.GetAttr(module, "_reject");
         Stop = CPython.GetAttr(module, "stop");
         Pending = CPython.GetAttr(module, "_pending");
         var loop = CPython.GetAttr(module, "_loop");
         CreateFuture = CPython.GetAttr(loop, "create_future");
+        CreateTask = CPython.GetAttr(loop, "create_task");
         CPython.DecRef(loop);
         LifespanState = CPython.GetAttr(module, "lifespan_state");
         ClientDisconnected = CPython.GetAttr(module, "ClientDisconnected");

@@ -3,17 +3,22 @@
 Runs on the one event-loop thread. The .NET half sets the ``_native_*`` functions (C functions implemented in .NET,
 called without an argument tuple) before ``run``; they are called only on this thread, with the GIL held:
 
-- ``_native_drain()``: runs the work Kestrel's threads queued (new scopes, completed receives and sends), calling
-  ``start`` and ``_resolve`` / ``_reject`` below.
+- ``_native_drain()``: runs the work Kestrel's threads queued (new scopes, completed receives and sends). A new
+  scope's task is made there, in .NET: ``_loop.create_task(_run(h, scope, receive, send))`` with ``receive`` a
+  ``functools.partial(_receive, h)`` and ``send`` a C function bound to ``h``; the .NET half holds the task until
+  ``_native_done``. Completed receives and sends call ``_resolve`` / ``_reject`` below.
 - ``_native_receive(h)``: the next event as a dict, or a future for it.
-- ``_native_send(h, message)``: ``None`` once the event is accepted, or a future; raises like the server's ``send``.
+- ``send(message)`` (one per scope): ``_SENT``, a future already done, once the event is accepted (awaiting it
+  does not suspend, and nothing is allocated for it), or a pending future; raises like the server's ``send``.
 - ``_native_done(h, outcome, text)``: the app returned (0), raised (1, with the traceback) or left because the
   client did (2).
+- ``_native_counters()``: the bridge's counted costs, for tests and benchmarks (``counters()``).
 
 ``h`` is an int naming one scope's channel in .NET.
 """
 
 import asyncio
+import functools
 import importlib
 import inspect
 import os
@@ -31,13 +36,13 @@ class LoadError(Exception):
 
 _loop = None
 _app = None
-_tasks = set()
+_SENT = None
 lifespan_state = {}
 
 _native_drain = None
 _native_receive = None
-_native_send = None
 _native_done = None
+_native_counters = None
 
 
 def import_from_string(import_str):
@@ -83,7 +88,7 @@ def _interface(app):
 
 def load(import_str, app_dir, factory, interface, loop_name):
     """Imports the app and makes the loop; returns ``(interface, loop name)``. Raises LoadError or the import's own error."""
-    global _app, _loop
+    global _app, _loop, _SENT
     if app_dir is not None:
         sys.path.insert(0, app_dir)
     app = import_from_string(import_str)
@@ -99,6 +104,10 @@ def load(import_str, app_dir, factory, interface, loop_name):
     _app = app
     _loop, loop_name = _new_loop(loop_name)
     asyncio.set_event_loop(_loop)
+    # What a send() accepted at once returns: awaiting a done future yields its result without suspending the task,
+    # and one future serves every send (a done future keeps no callbacks and cannot change any more).
+    _SENT = _loop.create_future()
+    _SENT.set_result(None)
     return interface, loop_name
 
 
@@ -146,23 +155,16 @@ def _on_wake(read_fd):
     _native_drain()
 
 
-def start(h, scope):
-    """Runs the app for one scope as a task of its own, so scopes interleave on the loop."""
-    async def receive():
-        message = _native_receive(h)
-        if type(message) is not dict:
-            message = await message
-        return message
+async def _receive(h):
+    """A scope's ``receive`` (``functools.partial(_receive, h)``): a coroutine, as uvicorn's, so an app may hand it
+    to ``create_task``; the event is returned without suspending when the server already has it."""
+    message = _native_receive(h)
+    if type(message) is not dict:
+        message = await message
+    return message
 
-    async def send(message):
-        waiter = _native_send(h, message)
-        if waiter is not None:
-            await waiter
 
-    task = _loop.create_task(_run(h, scope, receive, send))
-    # The loop keeps only weak references to tasks.
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+_partial = functools.partial
 
 
 async def _run(h, scope, receive, send):
@@ -182,6 +184,12 @@ def _resolve(future, value):
         return False
     future.set_result(value)
     return True
+
+
+def counters():
+    """The bridge's counted costs since the interpreter started: a dict of ints (docs/python.md, "Counted costs")."""
+    names = ("scopes", "wakeups", "wake_writes", "posts", "pool_work_items", "allocated_bytes")
+    return dict(zip(names, _native_counters()))
 
 
 def _pending(future):

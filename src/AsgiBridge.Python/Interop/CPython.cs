@@ -375,8 +375,11 @@ internal static unsafe class CPython
         }
     }
 
-    /// <summary>A Python function object calling <paramref name="method"/> (a <c>PyMethodDef*</c> kept alive by the caller).</summary>
-    public static nint NewFunction(nint method) => s_cFunctionNewEx(method, 0, 0);
+    /// <summary>
+    /// A Python function object calling <paramref name="method"/> (a <c>PyMethodDef*</c> kept alive by the caller) with
+    /// <paramref name="self"/> (borrowed; the function keeps a reference, 0 for none) as its first C argument.
+    /// </summary>
+    public static nint NewFunction(nint method, nint self) => s_cFunctionNewEx(method, self, 0);
 }
 
 /// <summary><c>Py_buffer</c> (Include/pybuffer.h), 64-bit layout.</summary>

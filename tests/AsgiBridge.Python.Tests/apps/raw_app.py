@@ -99,6 +99,22 @@ async def app(scope, receive, send):
         message = await asyncio.wait_for(receive(), 5)
         print(f"after-cancel: {message['type']}", flush=True)
         return
+    if path == "/counters":
+        # AsgiBridge's counted costs (docs/python.md, "Counted costs"); uvicorn has no such module.
+        try:
+            import asgibridge_loop
+        except ImportError:
+            await text(send, 404, b"not served by AsgiBridge")
+            return
+        await text(send, 200, json.dumps(asgibridge_loop.counters()).encode(), b"application/json")
+        return
+    if path == "/send-awaitable":
+        # What send() returns when the server accepts the event at once.
+        pending = send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        kind = type(pending).__name__ + ("/done" if getattr(pending, "done", lambda: False)() else "")
+        await pending
+        await send({"type": "http.response.body", "body": kind.encode()})
+        return
     if path == "/concurrent-receive":
         await receive()
         first = asyncio.ensure_future(receive())
