@@ -8,8 +8,9 @@ called without an argument tuple) before ``run``; they are called only on this t
   ``functools.partial(_receive, h)`` and ``send`` a C function bound to ``h``; the .NET half holds the task until
   ``_native_done``. Completed receives and sends call ``_resolve`` / ``_reject`` below.
 - ``_native_receive(h)``: the next event as a dict, or a future for it.
-- ``send(message)`` (one per scope): ``_SENT``, a future already done, once the event is accepted (awaiting it
-  does not suspend, and nothing is allocated for it), or a pending future; raises like the server's ``send``.
+- ``send(message)`` (one per scope): a coroutine function, as uvicorn's, over the C function bound to the scope, which
+  returns ``_SENT``, a future already done, once the event is accepted (awaiting it does not suspend, and nothing is
+  allocated for it), or a pending future; raises like the server's ``send``.
 - ``_native_done(h, outcome, text)``: the app returned (0), raised (1, with the traceback) or left because the
   client did (2).
 - ``_native_counters()``: the bridge's counted costs, for tests and benchmarks (``counters()``).
@@ -167,7 +168,12 @@ async def _receive(h):
 _partial = functools.partial
 
 
-async def _run(h, scope, receive, send):
+async def _run(h, scope, receive, native_send):
+    async def send(message):
+        # A coroutine function, as uvicorn's send: an app may hand send(...) to asyncio.create_task or check it with
+        # inspect.iscoroutinefunction. Awaiting the native send's done future inside does not suspend.
+        return await native_send(message)
+
     try:
         await _app(scope, receive, send)
     except ClientDisconnected:

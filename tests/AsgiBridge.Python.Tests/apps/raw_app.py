@@ -1,5 +1,6 @@
 """A plain ASGI 3 app with no framework: what the differential tests compare byte for byte."""
 import asyncio
+import inspect
 import json
 import os
 
@@ -111,7 +112,7 @@ async def app(scope, receive, send):
     if path == "/send-awaitable":
         # What send() returns when the server accepts the event at once.
         pending = send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-        kind = type(pending).__name__ + ("/done" if getattr(pending, "done", lambda: False)() else "")
+        kind = type(pending).__name__ + ("/coroutine-function" if inspect.iscoroutinefunction(send) else "")
         await pending
         await send({"type": "http.response.body", "body": kind.encode()})
         return
