@@ -436,7 +436,7 @@ def full(run):
         notes += [
             f"- Issue-14 pairs, each server a fresh process per round after the other rows: `h2load "
             f"-c{m.get('h2_conns', '?')} -m{m.get('h2_streams', '?')} -t1 -D {m.get('duration', '?')} --warm-up-time 1` "
-            f"(after a {m.get('warmup', '?')} s h2load warm-up) against the host's `--app hello` on https (self-signed "
+            f"(after a {m.get('h2_warmup', m.get('warmup', '?'))} s h2load warm-up) against the host's `--app hello` on https (self-signed "
             "certificate, ALPN h2) and `kestrel-h2` (`app.Run`, TLS, Http1AndHttp2), then against the host with "
             "`Asgi:Protocols=Http2` on cleartext and `kestrel-h2c` (prior knowledge); both answer the same 200 "
             "`text/plain` 13-byte response (checked). The host runs with its access log off and ASP.NET Core's "
