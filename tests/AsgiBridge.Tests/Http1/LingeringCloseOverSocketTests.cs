@@ -19,21 +19,7 @@ public sealed class LingeringCloseOverSocketTests
         {
             using var client = await RawClient.ConnectAsync(server);
             await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n");
-            var sending = Task.Run(async () =>
-            {
-                var piece = new byte[16 * 1024];
-                try
-                {
-                    for (var i = 0; i < 30; i++)
-                    {
-                        await client.SendAsync(piece);
-                        await Task.Delay(2);
-                    }
-                }
-                catch (SocketException)
-                {
-                }
-            });
+            var sending = KeepSending(client, 30 * 16 * 1024);
             var text = await client.ReadToEndAsync(TimeSpan.FromSeconds(10));
             Assert.StartsWith("HTTP/1.1 413 ", text, StringComparison.Ordinal);
             Assert.EndsWith("Request body too large.\n", text, StringComparison.Ordinal);
@@ -53,26 +39,35 @@ public sealed class LingeringCloseOverSocketTests
         });
         using var client = await RawClient.ConnectAsync(server);
         await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 600000\r\n\r\n");
-        var sending = Task.Run(async () =>
-        {
-            var piece = new byte[8 * 1024];
-            try
-            {
-                for (var i = 0; i < 70; i++)
-                {
-                    await client.SendAsync(piece);
-                    await Task.Delay(1);
-                }
-            }
-            catch (SocketException)
-            {
-            }
-        });
+        var sending = KeepSending(client, 70 * 8 * 1024);
         var responses = await client.ReadResponsesAsync(1, timeout: TimeSpan.FromSeconds(15));
         Assert.Single(responses);
         Assert.Equal(body.Length, responses[0].Body.Length);
         await sending;
     }
+
+    /// <summary>
+    /// A client still uploading: one blocking send of <paramref name="bytes"/> on a thread of its own, so the upload
+    /// pauses only when the server does not read (a pause of the test's own scheduling under load would look like
+    /// a client gone quiet, which the server may rightly close on). Ends quietly when the server closes.
+    /// </summary>
+    private static Task KeepSending(RawClient client, int bytes) => Task.Factory.StartNew(
+        () =>
+        {
+            try
+            {
+                client.Socket.Send(new byte[bytes]);
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        },
+        CancellationToken.None,
+        TaskCreationOptions.LongRunning,
+        TaskScheduler.Default);
 
     [Fact]
     public async Task A_client_reset_mid_body_gives_the_app_http_disconnect_not_an_exception()
