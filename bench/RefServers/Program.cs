@@ -80,11 +80,11 @@ switch (mode)
         app.Run(context => context.Request.Path == "/ws" ? Endpoints.EchoWebSocketAsync(context) : Endpoints.HelloOrStreamAsync(context));
         break;
     case "aspnetcore":
-        // A minimal-API hello and the ASGI app beside it in the same pipeline, with the same response bytes:
-        // TypedResults.Text sets the Content-Length (a bare string result would be written chunked) and the
-        // content type "text/plain; charset=utf-8", which the ASGI app sends too.
-        app.MapGet("/mapget", () => TypedResults.Text("Hello, World!"));
-        app.MapAsgi("/mapasgi", HelloAsgiApp.App);
+        // A minimal-API hello and the host's own hello app beside it in the same pipeline, with the same response
+        // bytes: TypedResults.Text sets the Content-Length (a bare string result would be written chunked) and here
+        // the host's content type, "text/plain".
+        app.MapGet("/mapget", () => TypedResults.Text("Hello, World!", "text/plain"));
+        app.MapAsgi("/mapasgi", AsgiBridge.Host.Apps.HelloApp.App);
 
         // The process's allocated bytes so far: two reads around a load run give the bytes per request of a path.
         // With ASGIBRIDGE_BENCH_ALLOC_TYPES=1: which types the allocations are, sampled by the runtime every ~100 KB
