@@ -21,7 +21,9 @@ internal sealed class HttpContextExchange : IDisposable
     private readonly RequestCycle _cycle;
     private readonly CancellationTokenRegistration _aborted;
 
-    public HttpContextExchange(HttpContext context)
+    /// <param name="context">The request.</param>
+    /// <param name="trailers">Whether its response can carry trailer fields (<see cref="HttpContextScope.TrailerSupportOf"/>, as its scope declares).</param>
+    public HttpContextExchange(HttpContext context, TrailerSupport trailers)
     {
         _context = context;
         _body = new HttpContextRequestBody(context);
@@ -29,7 +31,7 @@ internal sealed class HttpContextExchange : IDisposable
         _cycle = new RequestCycle(_wire, _body);
         _wire.Cycle = _cycle;
         _cycle.Reset(HttpMethods.IsHead(context.Request.Method));
-        _cycle.TrailerSupport = HttpContextScope.TrailerSupportOf(context);
+        _cycle.TrailerSupport = trailers;
         _aborted = context.RequestAborted.Register(static state => ((HttpContextExchange)state!).OnAborted(), this);
     }
 

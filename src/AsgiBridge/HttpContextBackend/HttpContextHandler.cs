@@ -1,3 +1,4 @@
+using AsgiBridge.Cycle;
 using System.Diagnostics;
 using AsgiBridge.Diagnostics;
 using AsgiBridge.WebSocket;
@@ -107,8 +108,9 @@ internal sealed class HttpContextHandler
     private async Task RunHttpAsync(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
-        var scope = HttpContextScope.Build(context, "http", _options.RootPath, _prefixLength, _instance.State.StateSource);
-        using var exchange = new HttpContextExchange(context);
+        var trailers = HttpContextScope.TrailerSupportOf(context);
+        var scope = HttpContextScope.Build(context, "http", _options.RootPath, _prefixLength, _instance.State.StateSource, trailers);
+        using var exchange = new HttpContextExchange(context, trailers);
         await exchange.RunAsync(_instance.App, scope, _logger).ConfigureAwait(false);
         if (_telemetry.AccessLogEnabled)
         {
@@ -129,7 +131,7 @@ internal sealed class HttpContextHandler
     private async Task RunWebSocketAsync(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
-        var scope = HttpContextScope.Build(context, "websocket", _options.RootPath, _prefixLength, _instance.State.StateSource);
+        var scope = HttpContextScope.Build(context, "websocket", _options.RootPath, _prefixLength, _instance.State.StateSource, TrailerSupport.None);
         scope.Subprotocols = [.. context.WebSockets.WebSocketRequestedProtocols];
         scope.Extensions["websocket.http.response"] = new Dictionary<string, object?>(StringComparer.Ordinal);
         using var upgrade = new HttpContextWebSocketUpgrade(context, _options, _stopping);

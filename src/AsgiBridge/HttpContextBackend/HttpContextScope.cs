@@ -24,7 +24,7 @@ internal static class HttpContextScope
     // requests' scopes, as on the HTTP/1.1 handler.
     private static readonly ConditionalWeakTable<ITlsHandshakeFeature, ScopeExtensions> s_tlsConnections = [];
 
-    public static AsgiScope Build(HttpContext context, string type, string rootPathSetting, int matchedPrefixLength, IDictionary<string, object?> stateSource)
+    public static AsgiScope Build(HttpContext context, string type, string rootPathSetting, int matchedPrefixLength, IDictionary<string, object?> stateSource, TrailerSupport trailers)
     {
         var request = context.Request;
         var (rawPath, query) = Target(context);
@@ -57,7 +57,7 @@ internal static class HttpContextScope
             Headers = Headers(request),
         };
         // http: pathsend (and tls on a TLS connection); websocket: tls only (websocket.http.response is added by the caller).
-        scope.Declared = Declared(context).ForRequest(earlyHint: false, trailers: TrailerSupportOf(context) != TrailerSupport.None);
+        scope.Declared = Declared(context).ForRequest(earlyHint: false, trailers: trailers != TrailerSupport.None);
         if (type != "http")
         {
             scope.DeclaresPathSend = false;
