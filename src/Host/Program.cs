@@ -5,6 +5,7 @@ using AsgiBridge.Host.Cli;
 using AsgiBridge.Host.Logging;
 using AsgiBridge.Host.Reload;
 using AsgiBridge.Host.Startup;
+using AsgiBridge.Python;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -70,6 +71,11 @@ if (!ListenAddresses.TryParse(urls, out var addresses, out var invalid) || !Host
 StartupLogging.HideHostStartupFaults(builder.Logging, builder.Configuration);
 PipelineRequestLogs.QuietByDefault(builder.Logging, builder.Configuration);
 builder.WebHost.UseAsgi(app);
+if (python is not null && HostSettings.PythonSocketsOnLoop(builder.Configuration))
+{
+    // Socket reads and writes on the Python loop's thread: no thread switch per request (docs/python.md).
+    builder.WebHost.UsePythonEventLoopSockets();
+}
 
 await using var host = builder.Build();
 

@@ -17,6 +17,8 @@ internal static unsafe class NativeEntryPoints
     private const int MethodDefSize = 4 * 8;
 
     private static nint s_sendDef;
+    private static nint s_readableDef;
+    private static nint s_writableDef;
 
     public static void Install(nint module)
     {
@@ -25,10 +27,18 @@ internal static unsafe class NativeEntryPoints
         Add(module, "_native_done", &Done);
         Add(module, "_native_counters", &Counters);
         s_sendDef = Def("send", &Send);
+        s_readableDef = Def("readable", &Readable);
+        s_writableDef = Def("writable", &Writable);
     }
 
     /// <summary>A scope's <c>send</c>: the C function bound to <paramref name="id"/> (a Python int, borrowed). New reference or 0.</summary>
     public static nint NewSend(nint id) => CPython.NewFunction(s_sendDef, id);
+
+    /// <summary>A socket watch's read callback: the C function bound to <paramref name="id"/> (borrowed). New reference or 0.</summary>
+    public static nint NewReadable(nint id) => CPython.NewFunction(s_readableDef, id);
+
+    /// <summary>A socket watch's write callback, as <see cref="NewReadable"/>.</summary>
+    public static nint NewWritable(nint id) => CPython.NewFunction(s_writableDef, id);
 
     private static nint Def(string name, delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function)
     {
@@ -93,6 +103,31 @@ internal static unsafe class NativeEntryPoints
             }
 
             return Channel(loop, self) is { } channel ? channel.Send(args[0]) : 0;
+        }
+        catch (Exception ex)
+        {
+            return Fail(ex);
+        }
+    }
+
+    /// <summary>The loop saw a watched socket readable: <paramref name="self"/> is the watch's id.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint Readable(nint self, nint* args, nint count) => Fire(self, readable: true);
+
+    /// <summary>The loop saw a watched socket writable.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint Writable(nint self, nint* args, nint count) => Fire(self, readable: false);
+
+    private static nint Fire(nint self, bool readable)
+    {
+        try
+        {
+            if (CPython.TryGetLong(self, out var id))
+            {
+                Sockets.SocketWatch.Fire(id, readable);
+            }
+
+            return CPython.NewNone();
         }
         catch (Exception ex)
         {

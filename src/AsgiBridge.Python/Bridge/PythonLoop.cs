@@ -27,7 +27,7 @@ internal sealed class PythonLoop : IDisposable
     private readonly PythonInterpreter _interpreter;
     private readonly string _appSpec;
     private readonly PythonAppOptions _options;
-    private readonly ConcurrentQueue<(PythonChannel? Channel, WorkKind Kind)> _queue = new();
+    private readonly ConcurrentQueue<(object? Target, WorkKind Kind)> _queue = new();
     private readonly Dictionary<long, PythonChannel> _channels = [];
     private readonly TaskCompletionSource<(string Interface, string Loop)> _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,6 +36,8 @@ internal sealed class PythonLoop : IDisposable
     private int _wakePending;
     private long _nextId;
     private volatile bool _stopping;
+    private volatile bool _running;
+    private int _threadId;
 
     private PythonLoop(PythonInterpreter interpreter, string appSpec, PythonAppOptions options)
     {
@@ -83,10 +85,31 @@ internal sealed class PythonLoop : IDisposable
         return loop;
     }
 
-    /// <summary>Queues work for the loop thread and wakes it if it is not already due to drain. Any thread.</summary>
-    public void Post(PythonChannel? channel, WorkKind kind)
+    /// <summary>
+    /// True while the loop runs (from just before <c>run_forever</c> until it returned): work posted after that is
+    /// never run, and a socket closes without the loop.
+    /// </summary>
+    public bool IsRunning => _running;
+
+    /// <summary>True on the loop thread while the loop runs: Python may be called (the GIL is held).</summary>
+    public bool OnLoopThread => _running && Environment.CurrentManagedThreadId == _threadId;
+
+    /// <summary>
+    /// Runs work on the loop thread: at once when called there (the loop thread runs .NET code only from a call out of
+    /// Python, so the GIL is held and nothing is waiting to be drained first), else queued and the loop woken if it is
+    /// not already due to drain. <paramref name="target"/> is a <see cref="PythonChannel"/>, or an
+    /// <see cref="ILoopWork"/> for <see cref="WorkKind.Socket"/>. Any thread.
+    /// </summary>
+    public void Post(object? target, WorkKind kind)
     {
-        _queue.Enqueue((channel, kind));
+        if (OnLoopThread)
+        {
+            Interlocked.Increment(ref Counters.Posts);
+            Run(target, kind);
+            return;
+        }
+
+        _queue.Enqueue((target, kind));
         Interlocked.Increment(ref Counters.Posts);
         if (Interlocked.Exchange(ref _wakePending, 1) == 0 && _wakeWrite is { } wake)
         {
@@ -135,7 +158,7 @@ internal sealed class PythonLoop : IDisposable
         {
             try
             {
-                Run(work.Channel, work.Kind);
+                Run(work.Target, work.Kind);
             }
             catch (Exception ex)
             {
@@ -145,21 +168,25 @@ internal sealed class PythonLoop : IDisposable
         }
     }
 
-    private void Run(PythonChannel? channel, WorkKind kind)
+    private void Run(object? target, WorkKind kind)
     {
         switch (kind)
         {
             case WorkKind.Start:
                 var id = ++_nextId;
                 Counters.Scopes++;
-                _channels[id] = channel!;
-                channel!.StartOnLoop(id);
+                var channel = (PythonChannel)target!;
+                _channels[id] = channel;
+                channel.StartOnLoop(id);
                 break;
             case WorkKind.ReceiveCompleted:
-                channel!.DeliverReceive();
+                ((PythonChannel)target!).DeliverReceive();
                 break;
             case WorkKind.SendCompleted:
-                channel!.DeliverSend();
+                ((PythonChannel)target!).DeliverSend();
+                break;
+            case WorkKind.Socket:
+                ((ILoopWork)target!).RunOnLoop();
                 break;
             case WorkKind.Stop:
                 PythonRefs.CallNoResult(Refs.Stop);
@@ -231,7 +258,29 @@ internal sealed class PythonLoop : IDisposable
         _loaded.TrySetResult(result);
 
         using var fd = new PyInt(readFd);
-        module.InvokeMethod("run", fd).Dispose();
+        _threadId = Environment.CurrentManagedThreadId;
+        _running = true;
+        try
+        {
+            module.InvokeMethod("run", fd).Dispose();
+        }
+        finally
+        {
+            _running = false;
+            AbandonQueued();
+        }
+    }
+
+    /// <summary>Work queued after the loop's last drain is never run: sockets still waiting for it are closed without it.</summary>
+    private void AbandonQueued()
+    {
+        while (_queue.TryDequeue(out var work))
+        {
+            if (work.Target is ILoopWork abandoned)
+            {
+                abandoned.Abandon();
+            }
+        }
     }
 
     /// <summary>

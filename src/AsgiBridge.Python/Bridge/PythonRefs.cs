@@ -34,6 +34,15 @@ internal sealed class PythonRefs
 
     public nint CreateFuture { get; private set; }
 
+    /// <summary>The loop's <c>add_reader</c>, <c>remove_reader</c>, <c>add_writer</c>, <c>remove_writer</c> (sockets on the loop).</summary>
+    public nint AddReader { get; private set; }
+
+    public nint RemoveReader { get; private set; }
+
+    public nint AddWriter { get; private set; }
+
+    public nint RemoveWriter { get; private set; }
+
     /// <summary>The lifespan scope's <c>state</c>; every other scope gets a shallow copy (ASGI lifespan spec).</summary>
     public nint LifespanState { get; private set; }
 
@@ -62,6 +71,10 @@ internal sealed class PythonRefs
         var loop = CPython.GetAttr(module, "_loop");
         CreateFuture = CPython.GetAttr(loop, "create_future");
         CreateTask = CPython.GetAttr(loop, "create_task");
+        AddReader = CPython.GetAttr(loop, "add_reader");
+        RemoveReader = CPython.GetAttr(loop, "remove_reader");
+        AddWriter = CPython.GetAttr(loop, "add_writer");
+        RemoveWriter = CPython.GetAttr(loop, "remove_writer");
         CPython.DecRef(loop);
         LifespanState = CPython.GetAttr(module, "lifespan_state");
         ClientDisconnected = CPython.GetAttr(module, "ClientDisconnected");

@@ -12,6 +12,9 @@ internal enum WorkKind : byte
     /// <summary>A send the app awaits has completed: resolve its future.</summary>
     SendCompleted,
 
+    /// <summary>A socket driven by the loop has work for it (<see cref="ILoopWork.RunOnLoop"/>).</summary>
+    Socket,
+
     /// <summary>Stop the loop (the app is being disposed).</summary>
     Stop,
 }

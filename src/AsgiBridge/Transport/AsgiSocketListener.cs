@@ -23,14 +23,16 @@ internal sealed class AsgiSocketListener : IConnectionListener
 
     private readonly Socket _socket;
     private readonly SocketConnectionContextFactory _factory;
+    private readonly ISocketConnectionSource? _source;
     private readonly bool _noDelay;
     private readonly ILogger _logger;
     private readonly ReserveDescriptor _reserve = new();
     private readonly RateLimitedCount _exhaustion;
     private readonly Hosting.ConnectionCeiling _ceiling;
 
-    public AsgiSocketListener(Socket socket, SocketConnectionContextFactory factory, bool noDelay, Hosting.ConnectionCeiling ceiling, ILogger logger)
+    public AsgiSocketListener(Socket socket, SocketConnectionContextFactory factory, ISocketConnectionSource? source, bool noDelay, Hosting.ConnectionCeiling ceiling, ILogger logger)
     {
+        _source = source;
         _ceiling = ceiling;
         _socket = socket;
         _factory = factory;
@@ -95,7 +97,7 @@ internal sealed class AsgiSocketListener : IConnectionListener
                 accepted.NoDelay = _noDelay;
             }
 
-            return new CountedConnection(_factory.Create(accepted), _ceiling);
+            return new CountedConnection(_source?.TryCreate(accepted) ?? _factory.Create(accepted), _ceiling);
         }
     }
 

@@ -87,6 +87,7 @@ internal sealed class AsgiSocketTransportFactory : IConnectionListenerFactory, I
         }
 
         var factory = new SocketConnectionContextFactory(FactoryOptions(_options), _loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
-        return new ValueTask<IConnectionListener>(new AsgiSocketListener(socket, factory, _options.NoDelay, _services.GetRequiredService<Hosting.AsgiServerState>().Connections, _logger));
+        return new ValueTask<IConnectionListener>(new AsgiSocketListener(
+            socket, factory, _services.GetService<ISocketConnectionSource>(), _options.NoDelay, _services.GetRequiredService<Hosting.AsgiServerState>().Connections, _logger));
     }
 }

@@ -21,6 +21,12 @@ internal static class PythonFlags
         ["asgi2"] = "Asgi2",
     };
 
+    private static readonly Dictionary<string, string> s_sockets = new(StringComparer.Ordinal)
+    {
+        ["loop"] = "EventLoop",
+        ["kestrel"] = "Kestrel",
+    };
+
     /// <summary>The setting that names the app: when it is set, the host serves a Python app.</summary>
     public const string AppKey = "Python:App";
 
@@ -40,6 +46,7 @@ internal static class PythonFlags
         new("interface", FlagKind.Choice, "Python:Interface", "INTERFACE", s_interfaces),
         new("python-exe", FlagKind.Value, "Python:Executable", "PATH"),
         new("python-lib", FlagKind.Value, "Python:Library", "PATH"),
+        new("python-sockets", FlagKind.Choice, "Python:Sockets", "SOCKETS", s_sockets),
         new("reload", FlagKind.On, ReloadKey),
         new("reload-dir", FlagKind.Repeated, ReloadDirsKey, "DIR"),
     ];

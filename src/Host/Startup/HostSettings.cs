@@ -18,6 +18,15 @@ internal static class HostSettings
     private static readonly string[] s_formatters = ["simple", "json", "systemd"];
     private static readonly string[] s_fullModes = ["Wait", "DropWrite"];
 
+    /// <summary><c>Python:Sockets</c>: who reads and writes the sockets of a Python app's connections (docs/python.md).</summary>
+    public const string PythonSocketsKey = "Python:Sockets";
+
+    private static readonly string[] s_pythonSockets = ["EventLoop", "Kestrel"];
+
+    /// <summary>True unless <c>Python:Sockets</c> is <c>Kestrel</c> (checked by <see cref="TryCheck"/> before).</summary>
+    public static bool PythonSocketsOnLoop(IConfiguration configuration) =>
+        !string.Equals(configuration[PythonSocketsKey], "Kestrel", StringComparison.OrdinalIgnoreCase);
+
     public static bool TryCheck(IConfiguration configuration, [NotNullWhen(false)] out string? error)
     {
         var value = configuration[ShutdownTimeoutKey];
@@ -27,7 +36,8 @@ internal static class HostSettings
             return false;
         }
 
-        return TryCheckOneOf(configuration, ConsolePrefix + "FormatterName", s_formatters, out error)
+        return TryCheckOneOf(configuration, PythonSocketsKey, s_pythonSockets, out error)
+            && TryCheckOneOf(configuration, ConsolePrefix + "FormatterName", s_formatters, out error)
             && TryCheckOneOf(configuration, ConsolePrefix + "QueueFullMode", s_fullModes, out error)
             && TryCheckOneOf(configuration, ConsolePrefix + "LogToStandardErrorThreshold", Enum.GetNames<LogLevel>(), out error)
             && TryCheckQueueLength(configuration, out error);
