@@ -18,4 +18,10 @@ internal sealed class BridgeCounters
 
     /// <summary>Items queued for the loop: scope starts and completed receives and sends (any thread, interlocked).</summary>
     public long Posts;
+
+    /// <summary>Times a socket on the loop stopped reading because the handler had not consumed its input (loop thread).</summary>
+    public long SocketReadPauses;
+
+    /// <summary>Times a send on a socket on the loop found the socket's buffer full and waited for the loop (any thread, interlocked).</summary>
+    public long SocketWriteWaits;
 }

@@ -165,6 +165,7 @@ internal static unsafe class NativeEntryPoints
             [
                 counters.Scopes, counters.Wakeups, Volatile.Read(ref counters.WakeWrites), Volatile.Read(ref counters.Posts),
                 ThreadPool.CompletedWorkItemCount, GC.GetTotalAllocatedBytes(precise: false),
+                counters.SocketReadPauses, Volatile.Read(ref counters.SocketWriteWaits),
             ];
             var tuple = CPython.NewTuple(values.Length);
             for (var i = 0; i < values.Length; i++)

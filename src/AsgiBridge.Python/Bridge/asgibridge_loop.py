@@ -194,7 +194,7 @@ def _resolve(future, value):
 
 def counters():
     """The bridge's counted costs since the interpreter started: a dict of ints (docs/python.md, "Counted costs")."""
-    names = ("scopes", "wakeups", "wake_writes", "posts", "pool_work_items", "allocated_bytes")
+    names = ("scopes", "wakeups", "wake_writes", "posts", "pool_work_items", "allocated_bytes", "socket_read_pauses", "socket_write_waits")
     return dict(zip(names, _native_counters()))
 
 

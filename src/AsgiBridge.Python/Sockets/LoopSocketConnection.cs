@@ -203,6 +203,7 @@ internal sealed class LoopSocketConnection : ConnectionContext, ILoopWork, ISock
                 {
                     // The handler has not consumed what it has (pipe over its limit): stop reading until it does.
                     _watch?.Read(false);
+                    _loop.Counters.SocketReadPauses++;
                     _ = ResumeAfterAsync(flush);
                     return;
                 }
@@ -322,6 +323,7 @@ internal sealed class LoopSocketConnection : ConnectionContext, ILoopWork, ISock
     /// <summary>Waits until the loop sees the socket writable (a full send buffer: rare, so allocated then).</summary>
     private Task WritableAsync()
     {
+        Interlocked.Increment(ref _loop.Counters.SocketWriteWaits);
         var writable = new TaskCompletionSource();
         Volatile.Write(ref _writable, writable);
         if (_shutdownReason is not null && _closed)

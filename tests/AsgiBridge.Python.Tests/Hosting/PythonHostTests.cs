@@ -41,6 +41,7 @@ public sealed class PythonHostTests
     [Theory]
     [InlineData("--python", "main:app", "--loop", "trio")]
     [InlineData("--python", "main:app", "--interface", "wsgi")]
+    [InlineData("--python", "main:app", "--python-sockets", "libuv")]
     [InlineData("--factory")]
     [InlineData("--app-dir", "/tmp")]
     [InlineData("--python", "main:app", "--app", "hello")]
