@@ -221,8 +221,9 @@ internal sealed class LoopSocketConnection : ConnectionContext, ILoopWork, ISock
                 }
             }
         }
-        catch (ObjectDisposedException ex)
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or SocketException)
         {
+            // Closed under the read (an abort from another thread), or the input already completed: reading is over.
             EndReceive(ex);
         }
     }
