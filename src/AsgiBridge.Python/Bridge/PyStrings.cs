@@ -69,6 +69,7 @@ internal static class PyStrings
                      "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
                      "http.request", "http.disconnect", "websocket.connect", "websocket.receive", "websocket.disconnect",
                      "lifespan.startup", "lifespan.shutdown",
+                     "http.response.pathsend", "http.response.early_hint", "http.response.trailers",
                  })
         {
             s_values[value] = CPython.Intern(value);

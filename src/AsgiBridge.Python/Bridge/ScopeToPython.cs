@@ -14,7 +14,7 @@ internal static class ScopeToPython
     {
         var dict = CPython.NewDict();
         CPython.DictSetStolen(dict, PyStrings.Type, PyStrings.New(scope.Type));
-        CPython.DictSetStolen(dict, PyStrings.Asgi, ValuesToPython.Convert(scope.Asgi));
+        CPython.DictSetStolen(dict, PyStrings.Asgi, scope.AsgiIfMade is { } asgi ? ValuesToPython.Convert(asgi) : DefaultAsgi());
         if (scope.Type == "lifespan")
         {
             CPython.IncRef(lifespanState);
@@ -42,8 +42,52 @@ internal static class ScopeToPython
         }
 
         CPython.DictSetStolen(dict, PyStrings.State, CPython.DictCopy(lifespanState));
-        CPython.DictSetStolen(dict, PyStrings.Extensions, ValuesToPython.Convert(scope.Extensions));
+        CPython.DictSetStolen(dict, PyStrings.Extensions, Extensions(scope));
         return dict;
+    }
+
+    /// <summary>
+    /// <c>{"version": "3.0", "spec_version": "2.4"}</c>, made straight in Python: reading <see cref="AsgiScope.Asgi"/>
+    /// would make a .NET dictionary per request only to copy it.
+    /// </summary>
+    private static nint DefaultAsgi()
+    {
+        var asgi = CPython.NewDict();
+        CPython.DictSetStolen(asgi, PyStrings.Version, PyStrings.New(AsgiScope.AsgiVersion));
+        CPython.DictSetStolen(asgi, PyStrings.SpecVersion, PyStrings.New(AsgiScope.SpecVersion));
+        return asgi;
+    }
+
+    /// <summary>
+    /// The scope's extensions: from its declared set directly (an empty dict per extension) unless the scope has
+    /// its own dictionary or declares <c>tls</c>, whose values come from the .NET dictionary.
+    /// </summary>
+    private static nint Extensions(AsgiScope scope)
+    {
+        if (scope.ExtensionsIfMade is null && scope.Declared is var declared && declared?.Tls is null)
+        {
+            var extensions = CPython.NewDict();
+            if (declared is not null)
+            {
+                AddEmpty(extensions, declared.PathSend, "http.response.pathsend");
+                AddEmpty(extensions, declared.EarlyHint, "http.response.early_hint");
+                AddEmpty(extensions, declared.Trailers, "http.response.trailers");
+            }
+
+            return extensions;
+        }
+
+        return ValuesToPython.Convert(scope.Extensions);
+
+        static void AddEmpty(nint extensions, bool declared, string name)
+        {
+            if (declared)
+            {
+                var key = PyStrings.New(name);
+                CPython.DictSetStolen(extensions, key, CPython.NewDict());
+                CPython.DecRef(key);
+            }
+        }
     }
 
     /// <summary><c>[(name, value), ...]</c>, both bytes, in wire order.</summary>

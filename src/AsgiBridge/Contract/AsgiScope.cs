@@ -153,6 +153,12 @@ public sealed class AsgiScope : AsgiDictionary
         set => MutableRare().Asgi = value;
     }
 
+    /// <summary>The <c>asgi</c> dictionary once one was read or set; null while it is the default (the Python bridge builds that without it).</summary>
+    internal IDictionary<string, object?>? AsgiIfMade => _rare?.Asgi;
+
+    /// <summary>The <c>extensions</c> dictionary once one was read or set; null while <see cref="Declared"/> says it all.</summary>
+    internal IDictionary<string, object?>? ExtensionsIfMade => _rare?.Extensions;
+
     /// <summary><c>extensions</c>: the ASGI extensions this server supports for this scope.</summary>
     public IDictionary<string, object?> Extensions
     {

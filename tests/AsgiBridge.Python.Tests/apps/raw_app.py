@@ -36,6 +36,10 @@ async def app(scope, receive, send):
         await asyncio.sleep(float(scope["query_string"] or b"0.5"))
         await text(send, 200, b"slept")
         return
+    if path == "/late-echo":
+        # Reads the body only after a pause: the server holds what arrives meanwhile (or stops reading it).
+        await asyncio.sleep(float(scope["query_string"] or b"0.5"))
+        path = "/echo"
     if path == "/echo":
         # How the body is cut into events is each server's own (ASGI spec): only the bytes are compared.
         total = 0
