@@ -8,11 +8,14 @@
 #                         wrk -t1 -c$CONNS keep-alive GET / (hello_raw.py: raw ASGI; hello_fastapi.py: FastAPI)
 #   raw-free, fastapi-free the second core free: the server unpinned (it may use both cores), wrk pinned to
 #                         CPU $LOAD_CPU at nice 19, so it only takes what the server leaves
+#   raw-kestrel           raw, with AsgiBridge's sockets on Kestrel's threads (--python-sockets kestrel) instead of
+#                         the Python loop's (the default); uvicorn as in raw
 #   ws                    ws_echo.py, both servers pinned as above: $WS_CONNS WebSocket connections, one 64-byte
 #                         binary message in flight each (bench/tools/ws-echo-load.js, Node's ws; uvicorn --ws websockets)
 # Each measurement runs S seconds (default 10) after a $WARMUP s warm-up (default 10: .NET's tiered JIT needs several
 # seconds under load); rounds interleave the servers (default 2). Results: per row and round, then the median, on
-# stdout and in $OUT/results.txt. Debian packages: python3-uvicorn python3-httptools python3-uvloop python3-fastapi
+# stdout and in $OUT/results.txt, with the server's CPU time per request (user + system, from /proc: less sensitive
+# to other load on the machine than the rate). Debian packages: python3-uvicorn python3-httptools python3-uvloop python3-fastapi
 # python3-websockets, wrk, nodejs + npm (ws).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +29,7 @@ NODE_DIR=${ASGIBRIDGE_BENCH_NODE_DIR:-/tmp/asgibridge-bench-node}
 DURATION=10
 ROUNDS=2
 BUILD=1
-ONLY="raw,fastapi,raw-free,fastapi-free,ws"
+ONLY="raw,fastapi,raw-free,fastapi-free,raw-kestrel,ws"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -37,7 +40,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 for row in ${ONLY//,/ }; do
-  case "$row" in raw|fastapi|raw-free|fastapi-free|ws) ;; *) echo "--only: unknown row '$row'" >&2; exit 2 ;; esac
+  case "$row" in raw|fastapi|raw-free|fastapi-free|raw-kestrel|ws) ;; *) echo "--only: unknown row '$row'" >&2; exit 2 ;; esac
 done
 [[ $DURATION =~ ^[0-9]+$ ]] && ((DURATION >= 1 && DURATION <= 60)) || { echo "--duration must be 1..60" >&2; exit 2; }
 [[ $ROUNDS =~ ^[0-9]+$ ]] && ((ROUNDS >= 1 && ROUNDS <= 10)) || { echo "--rounds must be 1..10" >&2; exit 2; }
@@ -59,36 +62,48 @@ wait_port() {
   return 1
 }
 
-# run_one SERVER APP KIND: prints requests/s (http) or echoes/s (ws). KIND: pinned | free | ws.
+# cpu_ticks PID: the process's user + system time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# run_one SERVER APP KIND: prints "RATE CPU_US": requests/s (http) or echoes/s (ws), and the server's CPU
+# microseconds per request (or echo) of the measured run. KIND: pinned | free | kestrel | ws.
 run_one() {
-  local server=$1 app=$2 kind=$3 port pid pin=(taskset -c "$SERVER_CPU") load=(taskset -c "$LOAD_CPU")
+  local server=$1 app=$2 kind=$3 port pid pin=(taskset -c "$SERVER_CPU") load=(taskset -c "$LOAD_CPU") extra=() t0 t1 rate count
   if [ "$kind" = free ]; then pin=(); load=(nice -n 19 taskset -c "$LOAD_CPU"); fi
+  if [ "$kind" = kestrel ]; then extra=(--python-sockets kestrel); fi
   port=$(free_port)
   case "$server" in
     asgibridge)
       "${pin[@]}" dotnet "$HOST_DLL" --python "$app" --app-dir "$HERE" --python-exe "$PY" \
-        --port "$port" --no-access-log --log-level warning >"$OUT/$server-$app-$kind.log" 2>&1 &
+        --port "$port" --no-access-log --log-level warning "${extra[@]}" >"$OUT/$server-$app-$kind.log" 2>&1 &
       pid=$! ;;
     uvicorn)
       "${pin[@]}" "$PY" -m uvicorn "$app" --app-dir "$HERE" --port "$port" --http httptools --ws websockets \
         --loop uvloop --no-access-log --log-level warning >"$OUT/$server-$app-$kind.log" 2>&1 &
       pid=$! ;;
   esac
-  if ! wait_port "$port"; then echo "0"; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return; fi
+  if ! wait_port "$port"; then echo "0 0"; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return; fi
   if [ "$kind" = ws ]; then
     ASGIBRIDGE_BENCH_NODE_DIR=$NODE_DIR timeout $((${WARMUP:-10} + 30)) "${load[@]}" node "$ROOT/bench/tools/ws-echo-load.js" \
       --url "ws://127.0.0.1:$port/" --connections "$WS_CONNS" --duration "${WARMUP:-10}" >/dev/null 2>&1
+    t0=$(cpu_ticks "$pid")
     ASGIBRIDGE_BENCH_NODE_DIR=$NODE_DIR timeout $((DURATION + 30)) "${load[@]}" node "$ROOT/bench/tools/ws-echo-load.js" \
       --url "ws://127.0.0.1:$port/" --connections "$WS_CONNS" --duration "$DURATION" >"$OUT/$server-$app-$kind.json" 2>/dev/null
-    "$PY" -c 'import json, sys
+    t1=$(cpu_ticks "$pid")
+    rate=$("$PY" -c 'import json, sys
 for line in open(sys.argv[1]):
     if line.startswith("JSON "):
-        print(round(json.loads(line[5:])["rate"]))' "$OUT/$server-$app-$kind.json"
+        print(round(json.loads(line[5:])["rate"]))' "$OUT/$server-$app-$kind.json")
+    count=$(( ${rate:-0} * DURATION ))
   else
     timeout $((${WARMUP:-10} + 30)) "${load[@]}" wrk -t1 -c"$CONNS" -d"${WARMUP:-10}s" "http://127.0.0.1:$port/" >/dev/null 2>&1
+    t0=$(cpu_ticks "$pid")
     timeout $((DURATION + 30)) "${load[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$port/" >"$OUT/$server-$app-$kind.wrk" 2>&1
-    awk '/Requests\/sec/ {print $2}' "$OUT/$server-$app-$kind.wrk"
+    t1=$(cpu_ticks "$pid")
+    rate=$(awk '/Requests\/sec/ {print $2}' "$OUT/$server-$app-$kind.wrk")
+    count=$(awk '/requests in/ {print $1}' "$OUT/$server-$app-$kind.wrk")
   fi
+  echo "${rate:-0} $("$PY" -c 'import os, sys; t, n = float(sys.argv[1]), float(sys.argv[2] or 0); print(round(t * 1e6 / os.sysconf("SC_CLK_TCK") / n, 1) if n else 0)' "$((t1 - t0))" "${count:-0}")"
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
 }
@@ -101,17 +116,23 @@ for line in open(sys.argv[1]):
       raw) app=hello_raw:app kind=pinned ;;
       fastapi) app=hello_fastapi:app kind=pinned ;;
       raw-free) app=hello_raw:app kind=free ;;
+      raw-kestrel) app=hello_raw:app kind=kestrel ;;
       fastapi-free) app=hello_fastapi:app kind=free ;;
       ws) app=ws_echo:app kind=ws ;;
     esac
-    declare -A rates=()
+    declare -A rates=() cpus=()
     for _ in $(seq 1 "$ROUNDS"); do
-      for server in asgibridge uvicorn; do rates[$server]+="$(run_one "$server" "$app" "$kind") "; done
+      for server in asgibridge uvicorn; do
+        read -r rate cpu < <(run_one "$server" "$app" "$kind")
+        rates[$server]+="$rate "
+        cpus[$server]+="$cpu "
+      done
     done
     for server in asgibridge uvicorn; do
       median=$(printf '%s\n' ${rates[$server]} | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
-      echo "$row $server ${rates[$server]}median $median"
+      cpu_median=$(printf '%s\n' ${cpus[$server]} | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
+      echo "$row $server ${rates[$server]}median $median cpu_us/request ${cpus[$server]}median $cpu_median"
     done
-    unset rates
+    unset rates cpus
   done
 } | tee "$OUT/results.txt"
