@@ -19,17 +19,25 @@ internal static class HostedEntry
     /// <summary>True once the launcher entered here: Python is initialized in this process, on its main thread.</summary>
     public static bool Entered => Volatile.Read(ref s_entered) != 0;
 
+    /// <summary>Why the .NET process that became python3 chose this interpreter (for the start-up log); empty if none did.</summary>
+    public static string Choice { get; private set; } = "";
+
     /// <summary>
     /// Runs the app whose path is <c>argv[0]</c> with <c>argv[1..]</c> and returns its exit code. Called on Python's
     /// main thread without the GIL (ctypes released it), which stays blocked here until <c>Main</c> returns.
+    /// <paramref name="note"/> is the value of <see cref="PythonProcessHost.MarkerVariable"/> the launcher found.
     /// </summary>
     [UnmanagedCallersOnly]
-    public static unsafe int Run(int argc, byte** argv)
+    public static unsafe int Run(int argc, byte** argv, byte* note)
     {
         if (Interlocked.Exchange(ref s_entered, 1) != 0)
         {
             return UnhandledExceptionExitCode;
         }
+
+        Choice = Marshal.PtrToStringUTF8((nint)note) ?? "";
+        // The variable was in the environment .NET copied at start-up: child processes started from .NET must not see it.
+        Environment.SetEnvironmentVariable(PythonProcessHost.MarkerVariable, null);
 
         var arguments = new string[Math.Max(argc - 1, 0)];
         for (var i = 1; i < argc; i++)

@@ -21,6 +21,10 @@ import os
 import shutil
 import signal
 import sys
+# Imported here, on Python's main thread: the module takes the thread that first imports it for the main thread.
+# Imported first by the app's loop thread, it would name that thread main: uvloop would then set up signal handling
+# there (and fail: only the real main thread may), and exit would wait for the wrong thread.
+import threading  # noqa: F401
 
 # The entry point, in AsgiBridge.Python.dll (a dependency of the app, so in its deps.json).
 ENTRY_TYPE = "AsgiBridge.Python.ProcessHost.HostedEntry, AsgiBridge.Python"
@@ -30,6 +34,10 @@ ENTRY_METHOD = "Run"
 HDT_GET_FUNCTION_POINTER = 6
 # get_function_pointer's delegate_type_name for an [UnmanagedCallersOnly] method: (const char_t*)-1.
 UNMANAGED_CALLERS_ONLY = ctypes.c_char_p(ctypes.c_void_p(-1).value)
+
+# Set by the .NET process that became this one: why this interpreter was chosen (handed to .NET, and taken out of
+# the environment so that the app's own child processes do not inherit it).
+MARKER = "ASGIBRIDGE_PYTHON_HOST"
 
 # Exit code when the runtime cannot be started at all (the host's "start-up failed").
 EXIT_STARTUP_FAILED = 3
@@ -147,11 +155,14 @@ def run(argv):
     # only raise KeyboardInterrupt in this thread once .NET has returned.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-    # int Run(int argc, char** argv): argv[0] is the app's path, then its arguments. A CFUNCTYPE call releases the
-    # GIL until it returns.
-    entry = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p))(entry_address.value)
+    # .NET read its environment when it started: the marker can go now.
+    note = os.environ.pop(MARKER, "")
+
+    # int Run(int argc, char** argv, char* note): argv[0] is the app's path, then its arguments. A CFUNCTYPE call
+    # releases the GIL until it returns.
+    entry = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p), ctypes.c_char_p)(entry_address.value)
     entry_argv = (ctypes.c_char_p * (len(command_line) + 1))(*command_line, None)
-    return entry(len(command_line), entry_argv)
+    return entry(len(command_line), entry_argv, note.encode())
 
 
 if __name__ == "__main__":
