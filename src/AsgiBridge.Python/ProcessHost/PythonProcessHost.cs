@@ -22,7 +22,7 @@ public static partial class PythonProcessHost
     public const string MarkerVariable = "ASGIBRIDGE_PYTHON_HOST";
 
     /// <summary>The launcher, copied next to this assembly.</summary>
-    public const string LauncherFileName = "asgibridge_pyhost.py";
+    internal const string LauncherFileName = "asgibridge_pyhost.py";
 
     /// <summary>Python 3.9 and later: the oldest the launcher is written for.</summary>
     private static readonly Version s_minimumVersion = new(3, 9);
