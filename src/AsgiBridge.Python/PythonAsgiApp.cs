@@ -1,5 +1,6 @@
 using AsgiBridge.Python.Bridge;
 using AsgiBridge.Python.Loading;
+using AsgiBridge.Python.ProcessHost;
 
 namespace AsgiBridge.Python;
 
@@ -37,7 +38,7 @@ public sealed class PythonAsgiApp : IAsyncDisposable
     /// <summary>The Python version, such as <c>3.11.2</c>.</summary>
     public string PythonVersion => _loop.Interpreter.Version;
 
-    /// <summary>The shared libpython loaded.</summary>
+    /// <summary>The shared libpython loaded; in python3 running .NET (<see cref="PythonProcessHost.IsHosted"/>), the python3 executable, whose C API is used.</summary>
     public string LibraryPath => _loop.Interpreter.LibraryPath;
 
     /// <summary>How the app is called: <c>asgi3</c> or <c>asgi2</c>.</summary>
@@ -59,7 +60,10 @@ public sealed class PythonAsgiApp : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(appSpec);
         options ??= new PythonAppOptions();
-        var interpreter = PythonInterpreter.Choose(options.PythonExecutable, options.LibraryPath, ModuleOf(appSpec), options.AppDir);
+        // In python3 running .NET (PythonProcessHost) the interpreter is this process, chosen before it became python3.
+        var interpreter = PythonProcessHost.IsHosted
+            ? PythonInterpreter.ThisProcess(HostedEntry.Choice)
+            : PythonInterpreter.Choose(options.PythonExecutable, options.LibraryPath, ModuleOf(appSpec), options.AppDir);
         return new PythonAsgiApp(PythonLoop.Start(interpreter, appSpec, options), options.ShutdownTimeout);
     }
 

@@ -68,6 +68,10 @@ if (!ListenAddresses.TryParse(urls, out var addresses, out var invalid) || !Host
     return await FailedAsync(invalid);
 }
 
+// Python:Embed=Process (the default): from here on the process may be python3 running this host again from the start
+// (same PID); nothing has started yet that it would lose (docs/python.md, "Embedding").
+python?.RunUnderPython3(builder.Configuration, args);
+
 StartupLogging.HideHostStartupFaults(builder.Logging, builder.Configuration);
 PipelineRequestLogs.QuietByDefault(builder.Logging, builder.Configuration);
 builder.WebHost.UseAsgi(app);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using AsgiBridge.Python.Interop;
 using AsgiBridge.Python.Loading;
+using AsgiBridge.Python.ProcessHost;
 using Microsoft.Win32.SafeHandles;
 using Python.Runtime;
 
@@ -10,7 +11,9 @@ namespace AsgiBridge.Python.Bridge;
 /// <summary>
 /// The one thread that runs Python: it starts the interpreter (so it is Python's main thread), imports the app, then
 /// runs the asyncio loop that every scope's coroutine runs on, and finally finalizes the interpreter. It holds the
-/// GIL whenever Python runs on it; no other .NET thread takes the GIL.
+/// GIL whenever Python runs on it; no other .NET thread takes the GIL. In a process that is python3 running .NET
+/// (<see cref="PythonProcessHost"/>), Python is already running: the thread takes the GIL from it, runs the same
+/// way, and at the end releases the GIL instead of finalizing, which python3 does when it exits.
 /// <para>
 /// Kestrel's threads hand work over through <see cref="Post"/>: a lock-free queue, and one byte written to a pipe
 /// the loop watches (<c>loop.add_reader</c>) when the queue goes from idle to busy. The loop then runs
@@ -24,7 +27,7 @@ internal sealed class PythonLoop : IDisposable
 
     private static PythonLoop? s_current;
 
-    private readonly PythonInterpreter _interpreter;
+    private PythonInterpreter _interpreter;
     private readonly string _appSpec;
     private readonly PythonAppOptions _options;
     private readonly ConcurrentQueue<(object? Target, WorkKind Kind)> _queue = new();
@@ -199,11 +202,26 @@ internal sealed class PythonLoop : IDisposable
         var initialized = false;
         try
         {
-            Runtime.PythonDLL = _interpreter.LibraryPath;
-            PythonEngine.ProgramName = _interpreter.Executable;
-            PythonEngine.Initialize(setSysArgv: false);
-            initialized = true;
-            CPython.Bind(_interpreter.LibraryPath);
+            if (PythonProcessHost.IsHosted)
+            {
+                // The C API is the executable's (no library to load: null, whatever PYTHONNET_PYDLL or VIRTUAL_ENV
+                // would suggest). pythonnet finds Python initialized and takes the GIL on this thread
+                // (PyGILState_Ensure) for good; python3's main thread waits in the launcher without it.
+                Runtime.PythonDLL = null;
+                PythonEngine.Initialize(setSysArgv: false);
+                initialized = true;
+                CPython.Bind(null);
+                _interpreter = AsRunning(_interpreter);
+            }
+            else
+            {
+                Runtime.PythonDLL = _interpreter.LibraryPath;
+                PythonEngine.ProgramName = _interpreter.Executable;
+                PythonEngine.Initialize(setSysArgv: false);
+                initialized = true;
+                CPython.Bind(_interpreter.LibraryPath);
+            }
+
             RunLoaded();
         }
         catch (Exception ex) when (!_loaded.Task.IsCompleted)
@@ -220,6 +238,10 @@ internal sealed class PythonLoop : IDisposable
             if (initialized)
             {
                 Finalize_();
+                if (PythonProcessHost.IsHosted)
+                {
+                    CPython.ReleaseGilIfHeld();
+                }
             }
 
             _wakeWrite?.Dispose();
@@ -283,10 +305,20 @@ internal sealed class PythonLoop : IDisposable
         }
     }
 
+    /// <summary>The interpreter this process is, as Python reports itself (loop thread, GIL held).</summary>
+    private static PythonInterpreter AsRunning(PythonInterpreter hosting)
+    {
+        using var sys = Py.Import("sys");
+        using var executable = sys.GetAttr("executable");
+        using var version = sys.GetAttr("version");
+        return hosting with { Executable = executable.As<string>(), Version = version.As<string>().Split(' ')[0] };
+    }
+
     /// <summary>
     /// Finalizes the interpreter on the thread that started it (Python's main thread, as <c>Py_FinalizeEx</c> expects):
     /// atexit handlers run and non-daemon Python threads are joined. pythonnet would otherwise do it from its
-    /// process-exit handler on another thread.
+    /// process-exit handler on another thread. In a python3 process, the same call only takes pythonnet's own
+    /// objects and handlers out of the interpreter, which python3 finalizes when it exits.
     /// </summary>
     private static void Finalize_()
     {

@@ -61,6 +61,8 @@ internal static unsafe class CPython
     private static delegate* unmanaged<void> s_errPrint;
     private static delegate* unmanaged<nint, ulong> s_typeGetFlags;
     private static delegate* unmanaged<nint, nint, nint, nint> s_cFunctionNewEx;
+    private static delegate* unmanaged<int> s_gilStateCheck;
+    private static delegate* unmanaged<nint> s_evalSaveThread;
 
     /// <summary><c>None</c>, <c>True</c> and <c>False</c> (borrowed; immortal for the interpreter's life).</summary>
     public static nint None { get; private set; }
@@ -69,10 +71,13 @@ internal static unsafe class CPython
 
     public static nint False { get; private set; }
 
-    /// <summary>Resolves every function from <paramref name="libraryPath"/> (already loaded by pythonnet).</summary>
-    public static void Bind(string libraryPath)
+    /// <summary>
+    /// Resolves every function from <paramref name="libraryPath"/> (already loaded by pythonnet), or from the process's
+    /// executable when it is null: python3 running .NET exports the C API itself, as it does for its extension modules.
+    /// </summary>
+    public static void Bind(string? libraryPath)
     {
-        var lib = NativeLibrary.Load(libraryPath);
+        var lib = libraryPath is null ? NativeLibrary.GetMainProgramHandle() : NativeLibrary.Load(libraryPath);
         nint F(string name) => NativeLibrary.GetExport(lib, name);
 
         s_incRef = (delegate* unmanaged<nint, void>)F("Py_IncRef");
@@ -109,6 +114,8 @@ internal static unsafe class CPython
         s_errPrint = (delegate* unmanaged<void>)F("PyErr_Print");
         s_typeGetFlags = (delegate* unmanaged<nint, ulong>)F("PyType_GetFlags");
         s_cFunctionNewEx = (delegate* unmanaged<nint, nint, nint, nint>)F("PyCFunction_NewEx");
+        s_gilStateCheck = (delegate* unmanaged<int>)F("PyGILState_Check");
+        s_evalSaveThread = (delegate* unmanaged<nint>)F("PyEval_SaveThread");
         None = F("_Py_NoneStruct");
         True = F("_Py_TrueStruct");
         False = F("_Py_FalseStruct");
@@ -337,6 +344,18 @@ internal static unsafe class CPython
     }
 
     public static bool ErrorOccurred => s_errOccurred() != 0;
+
+    /// <summary>
+    /// Releases the GIL if this thread still holds it (<c>PyEval_SaveThread</c>; the thread state is kept, unused). In
+    /// a python3 process, its main thread waits for the GIL once .NET returns to it.
+    /// </summary>
+    public static void ReleaseGilIfHeld()
+    {
+        if (s_gilStateCheck is not null && s_gilStateCheck() == 1)
+        {
+            s_evalSaveThread();
+        }
+    }
 
     public static void ClearError() => s_errClear();
 

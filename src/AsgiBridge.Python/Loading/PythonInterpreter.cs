@@ -18,6 +18,23 @@ internal sealed record PythonInterpreter(string Executable, string Version, stri
     /// <summary>How this interpreter was chosen, for the start-up log.</summary>
     public string Choice { get; init; } = "";
 
+    /// <summary>Whether its standard library has ctypes (which the launcher of <see cref="ProcessHost.PythonProcessHost"/> uses).</summary>
+    public bool HasCtypes { get; init; }
+
+    /// <summary>True when python3 itself can be the process, running .NET through the launcher (3.9 or later, ctypes).</summary>
+    public bool CanHost => HasCtypes && ProcessHost.PythonProcessHost.SupportedVersion(Version);
+
+    /// <summary>
+    /// The interpreter this process is (python3 running .NET through the launcher): its executable and version are
+    /// read from Python once the loop thread holds the GIL; the C API is the executable's own.
+    /// </summary>
+    public static PythonInterpreter ThisProcess(string choice) =>
+        new(Environment.ProcessPath ?? "", "", Environment.ProcessPath ?? "")
+        {
+            Choice = string.IsNullOrEmpty(choice) ? "the Python running this process" : choice,
+            HasCtypes = true,
+        };
+
     // Imports the app's module as uvicorn would (the app directory first on sys.path), in a child process.
     private const string ImportProbe =
         "import importlib, sys\n" +
@@ -32,21 +49,23 @@ internal sealed record PythonInterpreter(string Executable, string Version, stri
     /// ...) belong to the system's: uvicorn runs on the Python it was installed into, and this is the nearest
     /// equivalent. Each candidate imports the module in a child process, so the embedded interpreter is started only
     /// once, with the one chosen (docs/python.md).
+    /// With <paramref name="requireLibrary"/> false the interpreter is wanted as an executable only (python3 hosting
+    /// the process): a build without a shared libpython then does not fail.
     /// </summary>
-    public static PythonInterpreter Choose(string? executable, string? library, string module, string? appDir)
+    public static PythonInterpreter Choose(string? executable, string? library, string module, string? appDir, bool requireLibrary = true)
     {
         if (!string.IsNullOrEmpty(executable))
         {
-            return Locate(executable, library) with { Choice = "--python-exe" };
+            return Locate(executable, library, requireLibrary) with { Choice = "--python-exe" };
         }
 
         var venv = Environment.GetEnvironmentVariable("VIRTUAL_ENV");
         if (!string.IsNullOrEmpty(venv) && File.Exists(Path.Combine(venv, "bin", "python")))
         {
-            return Locate(null, library) with { Choice = "VIRTUAL_ENV" };
+            return Locate(null, library, requireLibrary) with { Choice = "VIRTUAL_ENV" };
         }
 
-        var onPath = Locate("python3", library) with { Choice = "python3 on PATH" };
+        var onPath = Locate("python3", library, requireLibrary) with { Choice = "python3 on PATH" };
         if (!File.Exists(SystemPython) || SameFile(onPath.Executable, SystemPython) || !string.IsNullOrEmpty(library))
         {
             return onPath;
@@ -61,7 +80,7 @@ internal sealed record PythonInterpreter(string Executable, string Version, stri
         PythonInterpreter system;
         try
         {
-            system = Locate(SystemPython, library);
+            system = Locate(SystemPython, library, requireLibrary);
         }
         catch (PythonLoadException)
         {
@@ -119,14 +138,15 @@ internal sealed record PythonInterpreter(string Executable, string Version, stri
         "v = sysconfig.get_config_var\n" +
         "print(json.dumps({'executable': sys.executable, 'version': sys.version.split()[0], " +
         "'shared': v('Py_ENABLE_SHARED'), 'libdir': v('LIBDIR'), 'ldlibrary': v('LDLIBRARY'), " +
-        "'instsoname': v('INSTSONAME'), 'multiarch': v('MULTIARCH')}))\n";
+        "'instsoname': v('INSTSONAME'), 'multiarch': v('MULTIARCH'), " +
+        "'ctypes': __import__('importlib.util').util.find_spec('_ctypes') is not None}))\n";
 
     /// <summary>
     /// Finds the interpreter: <paramref name="executable"/> when given, else <c>$VIRTUAL_ENV/bin/python</c>, else
     /// <c>python3</c> on PATH; and its shared library: <paramref name="library"/> when given, else the one the
-    /// interpreter names.
+    /// interpreter names (when <paramref name="requireLibrary"/> is false, none found is no error: the path is then empty).
     /// </summary>
-    public static PythonInterpreter Locate(string? executable, string? library)
+    public static PythonInterpreter Locate(string? executable, string? library, bool requireLibrary = true)
     {
         var exe = executable;
         if (string.IsNullOrEmpty(exe))
@@ -138,6 +158,7 @@ internal sealed record PythonInterpreter(string Executable, string Version, stri
         var facts = Ask(exe);
         var actual = facts.GetProperty("executable").GetString();
         var version = facts.GetProperty("version").GetString() ?? "?";
+        var hasCtypes = facts.TryGetProperty("ctypes", out var ctypes) && ctypes.ValueKind == JsonValueKind.True;
         if (string.IsNullOrEmpty(actual))
         {
             throw new PythonLoadException($"Python interpreter '{exe}' does not report its executable (sys.executable is empty).");
@@ -146,7 +167,7 @@ internal sealed record PythonInterpreter(string Executable, string Version, stri
         if (!string.IsNullOrEmpty(library))
         {
             return File.Exists(library)
-                ? new PythonInterpreter(actual, version, Path.GetFullPath(library))
+                ? new PythonInterpreter(actual, version, Path.GetFullPath(library)) { HasCtypes = hasCtypes }
                 : throw new PythonLoadException($"The Python library '{library}' does not exist.");
         }
 
@@ -173,8 +194,13 @@ internal sealed record PythonInterpreter(string Executable, string Version, stri
         {
             if (File.Exists(candidate))
             {
-                return new PythonInterpreter(actual, version, candidate);
+                return new PythonInterpreter(actual, version, candidate) { HasCtypes = hasCtypes };
             }
+        }
+
+        if (!requireLibrary)
+        {
+            return new PythonInterpreter(actual, version, "") { HasCtypes = hasCtypes };
         }
 
         var shared = facts.GetProperty("shared").ValueKind == JsonValueKind.Number && facts.GetProperty("shared").GetInt32() == 1;

@@ -2,7 +2,7 @@ namespace AsgiBridge.Host.Cli;
 
 /// <summary>
 /// The flags that serve a Python ASGI app (docs/python.md) and the <c>Python</c> settings they set: <c>--python</c>
-/// and the interpreter's location are the host's own; <c>--app-dir</c>, <c>--factory</c>, <c>--loop</c>,
+/// the interpreter's location and how it is embedded are the host's own; <c>--app-dir</c>, <c>--factory</c>, <c>--loop</c>,
 /// <c>--interface</c>, <c>--reload</c> and <c>--reload-dir</c> are uvicorn's, with uvicorn's values.
 /// </summary>
 internal static class PythonFlags
@@ -19,6 +19,12 @@ internal static class PythonFlags
         ["auto"] = "Auto",
         ["asgi3"] = "Asgi3",
         ["asgi2"] = "Asgi2",
+    };
+
+    private static readonly Dictionary<string, string> s_embeds = new(StringComparer.Ordinal)
+    {
+        ["process"] = "Process",
+        ["library"] = "Library",
     };
 
     private static readonly Dictionary<string, string> s_sockets = new(StringComparer.Ordinal)
@@ -46,6 +52,7 @@ internal static class PythonFlags
         new("interface", FlagKind.Choice, "Python:Interface", "INTERFACE", s_interfaces),
         new("python-exe", FlagKind.Value, "Python:Executable", "PATH"),
         new("python-lib", FlagKind.Value, "Python:Library", "PATH"),
+        new("python-embed", FlagKind.Choice, "Python:Embed", "EMBED", s_embeds),
         new("python-sockets", FlagKind.Choice, "Python:Sockets", "SOCKETS", s_sockets),
         new("reload", FlagKind.On, ReloadKey),
         new("reload-dir", FlagKind.Repeated, ReloadDirsKey, "DIR"),

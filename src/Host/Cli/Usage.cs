@@ -72,6 +72,7 @@ internal static class Usage
                 { Name: "factory" } => "MODULE:ATTR is a factory: call it to get the app",
                 { Name: "python-exe" } => "the Python to embed (default $VIRTUAL_ENV/bin/python, else python3)",
                 { Name: "python-lib" } => "its shared libpython (default: what sysconfig names)",
+                { Name: "python-embed" } => "process: python3 runs this host (default; faster Python); library: load libpython",
                 { Name: "python-sockets" } => "loop: socket I/O on the Python loop's thread (default); kestrel: Kestrel's threads",
                 { Name: "reload" } => "restart the app when a *.py file changes (a watching parent runs it in a child)",
                 { Name: "reload-dir" } => "watch DIR (repeatable; default: --app-dir, else the current directory)",

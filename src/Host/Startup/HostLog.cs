@@ -8,8 +8,8 @@ internal static partial class HostLog
     [LoggerMessage(1, LogLevel.Information, "Serving app '{App}' on {Address}")]
     public static partial void Serving(ILogger logger, string app, string address);
 
-    [LoggerMessage(2, LogLevel.Information, "Loaded Python app '{App}' from {Executable} (Python {Version}, {Interface}, loop {Loop}; interpreter: {Choice})")]
-    public static partial void PythonLoaded(ILogger logger, string app, string executable, string version, string @interface, string loop, string choice);
+    [LoggerMessage(2, LogLevel.Information, "Loaded Python app '{App}' from {Executable} (Python {Version}, {Interface}, loop {Loop}; interpreter: {Choice}; embedded: {Embedding})")]
+    public static partial void PythonLoaded(ILogger logger, string app, string executable, string version, string @interface, string loop, string choice, string embedding);
 
     [LoggerMessage(3, LogLevel.Error, "Python app '{App}' could not be loaded:\n{Traceback}")]
     public static partial void PythonLoadFailed(ILogger logger, string app, string traceback);

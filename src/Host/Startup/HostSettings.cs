@@ -23,6 +23,15 @@ internal static class HostSettings
 
     private static readonly string[] s_pythonSockets = ["EventLoop", "Kestrel"];
 
+    /// <summary><c>Python:Embed</c>: whether python3 runs the host (<c>Process</c>) or the host loads libpython (docs/python.md, "Embedding").</summary>
+    public const string PythonEmbedKey = "Python:Embed";
+
+    private static readonly string[] s_pythonEmbeds = ["Process", "Library"];
+
+    /// <summary>True unless <c>Python:Embed</c> is <c>Library</c> (checked by <see cref="TryCheck"/> before).</summary>
+    public static bool PythonEmbedsProcess(IConfiguration configuration) =>
+        !string.Equals(configuration[PythonEmbedKey], "Library", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True unless <c>Python:Sockets</c> is <c>Kestrel</c> (checked by <see cref="TryCheck"/> before).</summary>
     public static bool PythonSocketsOnLoop(IConfiguration configuration) =>
         !string.Equals(configuration[PythonSocketsKey], "Kestrel", StringComparison.OrdinalIgnoreCase);
@@ -37,6 +46,7 @@ internal static class HostSettings
         }
 
         return TryCheckOneOf(configuration, PythonSocketsKey, s_pythonSockets, out error)
+            && TryCheckOneOf(configuration, PythonEmbedKey, s_pythonEmbeds, out error)
             && TryCheckOneOf(configuration, ConsolePrefix + "FormatterName", s_formatters, out error)
             && TryCheckOneOf(configuration, ConsolePrefix + "QueueFullMode", s_fullModes, out error)
             && TryCheckOneOf(configuration, ConsolePrefix + "LogToStandardErrorThreshold", Enum.GetNames<LogLevel>(), out error)

@@ -1,4 +1,6 @@
+using AsgiBridge.Host.Cli;
 using AsgiBridge.Python;
+using AsgiBridge.Python.ProcessHost;
 
 namespace AsgiBridge.Host.Startup;
 
@@ -10,6 +12,7 @@ namespace AsgiBridge.Host.Startup;
 internal sealed class PythonApp : IAsyncDisposable
 {
     private PythonAsgiApp? _loaded;
+    private string _embedding = "library";
 
     private PythonApp(string spec) => Spec = spec;
 
@@ -26,23 +29,51 @@ internal sealed class PythonApp : IAsyncDisposable
     public static PythonApp? FromConfiguration(IConfiguration configuration) =>
         configuration["Python:App"] is { Length: > 0 } spec ? new PythonApp(spec) : null;
 
+    /// <summary>
+    /// <c>Python:Embed=Process</c> (the default): replaces this process with python3 running the host again with
+    /// <paramref name="args"/> (same PID and streams), where Python code runs faster than on the libpython this
+    /// process would load (docs/python.md, "Embedding"). Returns when that does not happen: in python3 already, under
+    /// <c>Python:Embed=Library</c> or an explicit <c>Python:Library</c>, in the <c>--reload</c> parent (which runs no
+    /// Python; its children do this themselves), or when the interpreter cannot host .NET (the reason goes to the
+    /// start-up log, and libpython is loaded as before).
+    /// </summary>
+    public void RunUnderPython3(IConfiguration configuration, string[] args)
+    {
+        if (PythonProcessHost.IsHosted)
+        {
+            _embedding = "process (python3 runs the host)";
+            return;
+        }
+
+        if (!HostSettings.PythonEmbedsProcess(configuration))
+        {
+            _embedding = "library (Python:Embed=Library)";
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(configuration["Python:Library"]))
+        {
+            _embedding = "library (Python:Library names the library)";
+            return;
+        }
+
+        if (configuration[PythonFlags.ReloadKey] is { } reload && !(bool.TryParse(reload, out var reloading) && !reloading))
+        {
+            return;
+        }
+
+        // Returns only when the process stays as it is.
+        _embedding = $"library ({PythonProcessHost.Exec(Spec, Options(configuration), args)})";
+    }
+
     /// <summary>Loads the app; on failure logs the traceback and returns the one line to print.</summary>
     public string? Load(IConfiguration configuration, ILogger logger)
     {
-        var section = configuration.GetSection("Python");
-        var options = new PythonAppOptions
-        {
-            AppDir = section["AppDir"],
-            Factory = section.GetValue<bool>("Factory"),
-            Loop = section.GetValue("Loop", PythonEventLoop.Auto),
-            Interface = section.GetValue("Interface", PythonAsgiInterface.Auto),
-            PythonExecutable = section["Executable"],
-            LibraryPath = section["Library"],
-        };
+        var options = Options(configuration);
         try
         {
             _loaded = PythonAsgiApp.Load(Spec, options);
-            HostLog.PythonLoaded(logger, Spec, _loaded.PythonExecutable, _loaded.PythonVersion, _loaded.Interface, _loaded.EventLoop, _loaded.InterpreterChoice);
+            HostLog.PythonLoaded(logger, Spec, _loaded.PythonExecutable, _loaded.PythonVersion, _loaded.Interface, _loaded.EventLoop, _loaded.InterpreterChoice, _embedding);
             return null;
         }
         catch (PythonLoadException ex)
@@ -57,4 +88,18 @@ internal sealed class PythonApp : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _loaded?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    private static PythonAppOptions Options(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Python");
+        return new PythonAppOptions
+        {
+            AppDir = section["AppDir"],
+            Factory = section.GetValue<bool>("Factory"),
+            Loop = section.GetValue("Loop", PythonEventLoop.Auto),
+            Interface = section.GetValue("Interface", PythonAsgiInterface.Auto),
+            PythonExecutable = section["Executable"],
+            LibraryPath = section["Library"],
+        };
+    }
 }

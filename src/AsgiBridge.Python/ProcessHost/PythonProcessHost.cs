@@ -1,0 +1,103 @@
+using System.Collections;
+using System.Runtime.InteropServices;
+using AsgiBridge.Python.Loading;
+
+namespace AsgiBridge.Python.ProcessHost;
+
+/// <summary>
+/// Runs this .NET process inside python3 instead of loading libpython into it (docs/python.md, "Embedding"). A
+/// distribution's python3 executable has the interpreter linked in statically and built position-dependent, which
+/// runs Python code about a quarter faster than the shared libpython a .NET process can load, and an executable
+/// cannot be loaded as a library. So the process replaces itself (<c>execve</c>: same PID, same standard streams)
+/// with <c>python3 asgibridge_pyhost.py APP.dll ARGS</c>; the launcher starts .NET inside python3 and runs the app's
+/// <c>Main</c> again, where <see cref="PythonAsgiApp.Load"/> finds Python already running and uses it.
+/// </summary>
+public static partial class PythonProcessHost
+{
+    /// <summary>
+    /// Set in the environment of the python3 the process becomes; its value is the reason the interpreter was chosen
+    /// (the start-up log's). The launcher takes it out of the environment, so the app's child processes do not see
+    /// it; a .NET process that finds it set was started by one that meant to become python3 and does not try again.
+    /// </summary>
+    public const string MarkerVariable = "ASGIBRIDGE_PYTHON_HOST";
+
+    /// <summary>The launcher, copied next to this assembly.</summary>
+    internal const string LauncherFileName = "asgibridge_pyhost.py";
+
+    /// <summary>Python 3.9 and later: the oldest the launcher is written for.</summary>
+    private static readonly Version s_minimumVersion = new(3, 9);
+
+    /// <summary>True when this process is python3 running .NET through the launcher: Python is already running here.</summary>
+    public static bool IsHosted => HostedEntry.Entered;
+
+    /// <summary>
+    /// Replaces this process with python3 running this app (the entry assembly) with <paramref name="args"/>, when the
+    /// interpreter <see cref="PythonAsgiApp.Load"/> would choose for <paramref name="appSpec"/> can host it (Python
+    /// 3.9 or later, with ctypes). Call it early in <c>Main</c>: the process image is replaced, nothing of it survives
+    /// but its PID, its open standard streams and its environment. Returns only when it did not happen, with the reason.
+    /// </summary>
+    /// <param name="appSpec">The app, such as <c>main:app</c> (its module decides between two interpreters on PATH).</param>
+    /// <param name="options">The interpreter and app directory, as for <see cref="PythonAsgiApp.Load"/>.</param>
+    /// <param name="args">The app's command line, given to its <c>Main</c> again inside python3.</param>
+    /// <returns>Why the process stays as it is.</returns>
+    public static string Exec(string appSpec, PythonAppOptions options, IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(args);
+        if (IsHosted)
+        {
+            return "this process already runs inside python3";
+        }
+
+        if (Environment.GetEnvironmentVariable(MarkerVariable) is not null)
+        {
+            return $"{MarkerVariable} is set: a process that meant to become python3 started this one";
+        }
+
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return "only on Linux and macOS";
+        }
+
+        var launcher = Path.Combine(Path.GetDirectoryName(typeof(PythonProcessHost).Assembly.Location) ?? "", LauncherFileName);
+        var app = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        if (string.IsNullOrEmpty(app) || !File.Exists(launcher))
+        {
+            return $"the app's assembly or {LauncherFileName} is not a file on disk (a single-file app)";
+        }
+
+        PythonInterpreter interpreter;
+        try
+        {
+            interpreter = PythonInterpreter.Choose(options.PythonExecutable, null, appSpec.Split(':', 2)[0], options.AppDir, requireLibrary: false);
+        }
+        catch (PythonLoadException ex)
+        {
+            return ex.Message;
+        }
+
+        if (!interpreter.CanHost)
+        {
+            return $"Python {interpreter.Version} at {interpreter.Executable} cannot host .NET (3.9 or later with ctypes needed)";
+        }
+
+        string[] argv = [interpreter.Executable, launcher, "--dotnet-root", DotnetRoot(), app, .. args];
+        var environment = new List<string>();
+        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            environment.Add($"{variable.Key}={variable.Value}");
+        }
+
+        environment.Add($"{MarkerVariable}={interpreter.Choice}");
+        var errno = ExecNative.Execve(argv, [.. environment]);
+        return $"python3 could not be started ({interpreter.Executable}: errno {errno})";
+    }
+
+    /// <summary>Whether <paramref name="version"/> (such as <c>3.11.2</c>) is one the launcher supports.</summary>
+    internal static bool SupportedVersion(string version) =>
+        Version.TryParse(string.Concat(version.TakeWhile(c => char.IsDigit(c) || c == '.')), out var parsed) && parsed >= s_minimumVersion;
+
+    /// <summary>The .NET installation running this process (<c>shared/Microsoft.NETCore.App/VERSION</c> is three levels down).</summary>
+    private static string DotnetRoot() =>
+        Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using AsgiBridge.Python.Tests.Infrastructure;
+
+namespace AsgiBridge.Python.Tests.Hosting;
+
+/// <summary>
+/// <c>Python:Embed</c>: by default (<c>Process</c>) the host becomes python3 running it (same PID), so the app runs in
+/// the python3 executable itself; <c>Library</c> (or an explicit <c>--python-lib</c>) loads libpython into the .NET
+/// process as before; a value that is neither stops the start.
+/// </summary>
+public sealed class EmbeddingTests
+{
+    private const string App = "process_app:app";
+
+    [SkippableFact]
+    public async Task By_default_the_app_runs_in_the_python3_process_under_the_same_pid()
+    {
+        var missing = PythonPackages.Missing();
+        Skip.If(missing is not null, missing);
+        await using var server = await ServerProcess.StartAsgiBridgeAsync(App, ServerPair.AppDir);
+        using var facts = await FactsAsync(server);
+        var root = facts.RootElement;
+
+        Assert.Equal(server.Pid, root.GetProperty("pid").GetInt32());
+        Assert.Equal(root.GetProperty("executable").GetString(), root.GetProperty("exe").GetString());
+        Assert.False(root.GetProperty("main_thread_is_loop").GetBoolean()); // python3's own main thread waits in the launcher
+        Assert.Equal([""], root.GetProperty("argv").EnumerateArray().Select(a => a.GetString()));
+        Assert.False(root.GetProperty("launcher_on_path").GetBoolean());
+        Assert.Contains(server.Output, l => l.Contains("embedded: process", StringComparison.Ordinal));
+
+        // python3 exits as after any script: the interpreter is finalized, atexit handlers run.
+        Assert.Equal(0, await server.StopAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(server.Output, l => l.Contains("process_app: atexit ran", StringComparison.Ordinal));
+    }
+
+    [SkippableTheory]
+    [InlineData("--python-embed", "library")]
+    [InlineData("--Python:Embed=Library")]
+    [InlineData("--python-lib", "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")]
+    public async Task Library_mode_loads_libpython_into_the_dotnet_process(params string[] extra)
+    {
+        var missing = PythonPackages.Missing();
+        Skip.If(missing is not null, missing);
+        Skip.If(extra is ["--python-lib", var library] && !File.Exists(library), "Debian's libpython3.11 is not installed");
+        await using var server = await ServerProcess.StartAsgiBridgeAsync(App, ServerPair.AppDir, extra);
+        using var facts = await FactsAsync(server);
+        var root = facts.RootElement;
+
+        Assert.Equal(server.Pid, root.GetProperty("pid").GetInt32());
+        Assert.Equal("dotnet", Path.GetFileName(root.GetProperty("exe").GetString()));
+        Assert.True(root.GetProperty("main_thread_is_loop").GetBoolean()); // the loop thread started the interpreter
+        Assert.Contains(server.Output, l => l.Contains("embedded: library", StringComparison.Ordinal));
+        Assert.Equal(0, await server.StopAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task An_unknown_embed_setting_is_one_line_and_exit_3()
+    {
+        await using var host = new HostRun("--python", App, "--app-dir", ServerPair.AppDir, "--Python:Embed=Sideways", "--port", "0");
+        Assert.Equal(3, await host.ExitCodeAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(
+            "Host failed to start: Invalid setting 'Python:Embed' = 'Sideways': expected one of Process, Library.",
+            Assert.Single(host.Stderr, l => l.Length > 0));
+    }
+
+    [Fact]
+    public async Task An_unknown_embed_flag_value_is_exit_2()
+    {
+        await using var host = new HostRun("--python", App, "--python-embed", "sideways");
+        Assert.Equal(2, await host.ExitCodeAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    private static async Task<JsonDocument> FactsAsync(ServerProcess server)
+    {
+        var response = await RawHttp.SendAsync(server.Port, "GET", "/");
+        return JsonDocument.Parse(response.Body);
+    }
+}
