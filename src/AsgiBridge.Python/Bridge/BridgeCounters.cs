@@ -24,4 +24,7 @@ internal sealed class BridgeCounters
 
     /// <summary>Times a send on a socket on the loop found the socket's buffer full and waited for the loop (any thread, interlocked).</summary>
     public long SocketWriteWaits;
+
+    /// <summary>Batches of socket writes sent at the end of a loop iteration (loop thread).</summary>
+    public long DeferredBatches;
 }

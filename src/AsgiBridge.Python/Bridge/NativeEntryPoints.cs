@@ -26,6 +26,7 @@ internal static unsafe class NativeEntryPoints
         Add(module, "_native_receive", &Receive);
         Add(module, "_native_done", &Done);
         Add(module, "_native_counters", &Counters);
+        Add(module, "_native_run_deferred", &RunDeferred);
         s_sendDef = Def("send", &Send);
         s_readableDef = Def("readable", &Readable);
         s_writableDef = Def("writable", &Writable);
@@ -68,6 +69,21 @@ internal static unsafe class NativeEntryPoints
         try
         {
             PythonLoop.Current!.Drain();
+            return CPython.NewNone();
+        }
+        catch (Exception ex)
+        {
+            return Fail(ex);
+        }
+    }
+
+    /// <summary>The loop's <c>call_soon</c> callback that runs the work deferred to the end of a loop iteration.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint RunDeferred(nint self, nint* args, nint count)
+    {
+        try
+        {
+            PythonLoop.Current!.RunDeferred();
             return CPython.NewNone();
         }
         catch (Exception ex)
@@ -165,7 +181,7 @@ internal static unsafe class NativeEntryPoints
             [
                 counters.Scopes, counters.Wakeups, Volatile.Read(ref counters.WakeWrites), Volatile.Read(ref counters.Posts),
                 ThreadPool.CompletedWorkItemCount, GC.GetTotalAllocatedBytes(precise: false),
-                counters.SocketReadPauses, Volatile.Read(ref counters.SocketWriteWaits),
+                counters.SocketReadPauses, Volatile.Read(ref counters.SocketWriteWaits), counters.DeferredBatches,
             ];
             var tuple = CPython.NewTuple(values.Length);
             for (var i = 0; i < values.Length; i++)

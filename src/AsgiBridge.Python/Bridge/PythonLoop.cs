@@ -41,6 +41,9 @@ internal sealed class PythonLoop : IDisposable
     private volatile bool _stopping;
     private volatile bool _running;
     private int _threadId;
+    private System.IO.Pipelines.PipeScheduler? _sendScheduler;
+    private List<(Action<object?> Action, object? State)> _deferred = [];
+    private List<(Action<object?> Action, object? State)> _deferredRunning = [];
 
     private PythonLoop(PythonInterpreter interpreter, string appSpec, PythonAppOptions options)
     {
@@ -52,6 +55,9 @@ internal sealed class PythonLoop : IDisposable
 
     /// <summary>What the bridge counts (docs/python.md, "Counted costs"), read from Python by <c>asgibridge_loop.counters()</c>.</summary>
     public BridgeCounters Counters { get; } = new();
+
+    /// <summary>The output scheduler of the sockets on this loop (<see cref="Sockets.EndOfIterationScheduler"/>).</summary>
+    public System.IO.Pipelines.PipeScheduler SendScheduler => _sendScheduler ??= new Sockets.EndOfIterationScheduler(this);
 
     /// <summary>Python objects the bridge calls (borrowed from the module, which lives as long as the interpreter).</summary>
     public PythonRefs Refs { get; } = new();
@@ -139,6 +145,38 @@ internal sealed class PythonLoop : IDisposable
         catch (TimeoutException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the callbacks the loop is running now are done (<c>loop.call_soon</c>, one
+    /// per batch). Loop thread only (<see cref="OnLoopThread"/>).
+    /// </summary>
+    public void Defer(Action<object?> action, object? state)
+    {
+        _deferred.Add((action, state));
+        if (_deferred.Count == 1)
+        {
+            CPython.IncRef(Refs.RunDeferred);
+            PythonRefs.CallNoResult(Refs.CallSoon, Refs.RunDeferred);
+        }
+    }
+
+    /// <summary>Runs what <see cref="Defer"/> collected, including what it defers meanwhile (loop thread).</summary>
+    public void RunDeferred()
+    {
+        Counters.DeferredBatches++;
+        (_deferred, _deferredRunning) = (_deferredRunning, _deferred);
+        try
+        {
+            foreach (var (action, state) in _deferredRunning)
+            {
+                action(state);
+            }
+        }
+        finally
+        {
+            _deferredRunning.Clear();
         }
     }
 

@@ -37,6 +37,12 @@ internal sealed class PythonRefs
     /// <summary>The loop's <c>add_reader</c>, <c>remove_reader</c>, <c>add_writer</c>, <c>remove_writer</c> (sockets on the loop).</summary>
     public nint AddReader { get; private set; }
 
+    /// <summary>The loop's <c>call_soon</c>.</summary>
+    public nint CallSoon { get; private set; }
+
+    /// <summary><c>_native_run_deferred</c>: what <see cref="CallSoon"/> is given to run deferred work.</summary>
+    public nint RunDeferred { get; private set; }
+
     public nint RemoveReader { get; private set; }
 
     public nint AddWriter { get; private set; }
@@ -72,6 +78,8 @@ internal sealed class PythonRefs
         CreateFuture = CPython.GetAttr(loop, "create_future");
         CreateTask = CPython.GetAttr(loop, "create_task");
         AddReader = CPython.GetAttr(loop, "add_reader");
+        CallSoon = CPython.GetAttr(loop, "call_soon");
+        RunDeferred = CPython.GetAttr(module, "_native_run_deferred");
         RemoveReader = CPython.GetAttr(loop, "remove_reader");
         AddWriter = CPython.GetAttr(loop, "add_writer");
         RemoveWriter = CPython.GetAttr(loop, "remove_writer");

@@ -14,6 +14,8 @@ called without an argument tuple) before ``run``; they are called only on this t
 - ``_native_done(h, outcome, text)``: the app returned (0), raised (1, with the traceback) or left because the
   client did (2).
 - ``_native_counters()``: the bridge's counted costs, for tests and benchmarks (``counters()``).
+- ``_native_run_deferred()``: given to ``loop.call_soon`` by the .NET half; sends the responses written during the
+  loop's iteration (sockets on the loop).
 
 ``h`` is an int naming one scope's channel in .NET.
 """
@@ -44,6 +46,7 @@ _native_drain = None
 _native_receive = None
 _native_done = None
 _native_counters = None
+_native_run_deferred = None
 
 
 def import_from_string(import_str):
@@ -194,7 +197,7 @@ def _resolve(future, value):
 
 def counters():
     """The bridge's counted costs since the interpreter started: a dict of ints (docs/python.md, "Counted costs")."""
-    names = ("scopes", "wakeups", "wake_writes", "posts", "pool_work_items", "allocated_bytes", "socket_read_pauses", "socket_write_waits")
+    names = ("scopes", "wakeups", "wake_writes", "posts", "pool_work_items", "allocated_bytes", "socket_read_pauses", "socket_write_waits", "send_batches")
     return dict(zip(names, _native_counters()))
 
 

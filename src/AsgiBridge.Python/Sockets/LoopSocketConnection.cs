@@ -69,10 +69,10 @@ internal sealed class LoopSocketConnection : ConnectionContext, ILoopWork, ISock
         RemoteEndPoint = socket.RemoteEndPoint;
         ConnectionClosed = _closedSource.Token;
 
-        // Inline both ways: the handler's read continues in the loop's read callback, and the send loop in the
-        // writer's flush (Kestrel's own transport does the same with UnsafePreferInlineScheduling).
+        // The handler's read continues inline in the loop's read callback; the send loop resumes at the end of the
+        // loop's iteration when the flush was on the loop thread, at once elsewhere (EndOfIterationScheduler).
         _input = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, maxReadBuffer, maxReadBuffer / 2, useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, maxWriteBuffer, maxWriteBuffer / 2, useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(pool, loop.SendScheduler, PipeScheduler.Inline, maxWriteBuffer, maxWriteBuffer / 2, useSynchronizationContext: false));
         Transport = new DuplexPipe(_input.Reader, _output.Writer);
 
         Features = new FeatureCollection();
