@@ -174,8 +174,10 @@ _partial = functools.partial
 async def _run(h, scope, receive, native_send):
     async def send(message):
         # A coroutine function, as uvicorn's send: an app may hand send(...) to asyncio.create_task or check it with
-        # inspect.iscoroutinefunction. Awaiting the native send's done future inside does not suspend.
-        return await native_send(message)
+        # inspect.iscoroutinefunction. A send the server accepted at once returns _SENT, which needs no await.
+        sent = native_send(message)
+        if sent is not _SENT:
+            await sent
 
     try:
         await _app(scope, receive, send)
