@@ -15,11 +15,16 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private ServerProcess(string name, string fileName, IEnumerable<string> arguments, int port)
+    private ServerProcess(string name, string fileName, IEnumerable<string> arguments, int port, string? workingDirectory = null)
     {
         Name = name;
         Port = port;
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -56,6 +61,23 @@ internal sealed class ServerProcess : IAsyncDisposable
             "--no-access-log", .. extra,
         ];
         return StartAsync(new ServerProcess("asgibridge", "dotnet", args, port));
+    }
+
+    /// <summary>
+    /// The host as the README starts it, <c>dotnet run --project src/Host -- --python APP ...</c> (already built: no
+    /// build in a test), typed in <paramref name="workingDirectory"/>.
+    /// </summary>
+    public static Task<ServerProcess> StartWithDotnetRunAsync(string workingDirectory, string app, params string[] extra)
+    {
+        var port = FreePort();
+        var project = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Host"));
+        string[] args =
+        [
+            "run", "--project", project, "--no-build", "--", "--python", app,
+            "--python-exe", PythonPackages.Python, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--no-access-log", .. extra,
+        ];
+        return StartAsync(new ServerProcess("asgibridge (dotnet run)", "dotnet", args, port, workingDirectory));
     }
 
     /// <summary>uvicorn (Debian's) serving the same app.</summary>
