@@ -26,5 +26,5 @@ internal sealed class BridgeCounters
     public long SocketWriteWaits;
 
     /// <summary>Batches of socket writes sent at the end of a loop iteration (loop thread).</summary>
-    public long DeferredBatches;
+    public long SendBatches;
 }

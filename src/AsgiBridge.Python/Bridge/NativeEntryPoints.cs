@@ -64,26 +64,18 @@ internal static unsafe class NativeEntryPoints
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static nint Drain(nint self, nint* args, nint count)
-    {
-        try
-        {
-            PythonLoop.Current!.Drain();
-            return CPython.NewNone();
-        }
-        catch (Exception ex)
-        {
-            return Fail(ex);
-        }
-    }
+    private static nint Drain(nint self, nint* args, nint count) => OnLoop(static loop => loop.Drain());
 
     /// <summary>The loop's <c>call_soon</c> callback that runs the work deferred to the end of a loop iteration.</summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static nint RunDeferred(nint self, nint* args, nint count)
+    private static nint RunDeferred(nint self, nint* args, nint count) => OnLoop(static loop => loop.RunDeferred());
+
+    /// <summary>Runs <paramref name="work"/> on the current loop; returns <c>None</c>, or 0 with a Python error set.</summary>
+    private static nint OnLoop(Action<PythonLoop> work)
     {
         try
         {
-            PythonLoop.Current!.RunDeferred();
+            work(PythonLoop.Current!);
             return CPython.NewNone();
         }
         catch (Exception ex)
@@ -181,7 +173,7 @@ internal static unsafe class NativeEntryPoints
             [
                 counters.Scopes, counters.Wakeups, Volatile.Read(ref counters.WakeWrites), Volatile.Read(ref counters.Posts),
                 ThreadPool.CompletedWorkItemCount, GC.GetTotalAllocatedBytes(precise: false),
-                counters.SocketReadPauses, Volatile.Read(ref counters.SocketWriteWaits), counters.DeferredBatches,
+                counters.SocketReadPauses, Volatile.Read(ref counters.SocketWriteWaits), counters.SendBatches,
             ];
             var tuple = CPython.NewTuple(values.Length);
             for (var i = 0; i < values.Length; i++)

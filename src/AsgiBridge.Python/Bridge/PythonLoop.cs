@@ -41,7 +41,6 @@ internal sealed class PythonLoop : IDisposable
     private volatile bool _stopping;
     private volatile bool _running;
     private int _threadId;
-    private System.IO.Pipelines.PipeScheduler? _sendScheduler;
     private List<(Action<object?> Action, object? State)> _deferred = [];
     private List<(Action<object?> Action, object? State)> _deferredRunning = [];
 
@@ -51,13 +50,14 @@ internal sealed class PythonLoop : IDisposable
         _appSpec = appSpec;
         _options = options;
         _thread = new Thread(Run) { IsBackground = true, Name = "asgibridge-python" };
+        SendScheduler = new Sockets.EndOfIterationScheduler(this);
     }
 
     /// <summary>What the bridge counts (docs/python.md, "Counted costs"), read from Python by <c>asgibridge_loop.counters()</c>.</summary>
     public BridgeCounters Counters { get; } = new();
 
     /// <summary>The output scheduler of the sockets on this loop (<see cref="Sockets.EndOfIterationScheduler"/>).</summary>
-    public System.IO.Pipelines.PipeScheduler SendScheduler => _sendScheduler ??= new Sockets.EndOfIterationScheduler(this);
+    public System.IO.Pipelines.PipeScheduler SendScheduler { get; }
 
     /// <summary>Python objects the bridge calls (borrowed from the module, which lives as long as the interpreter).</summary>
     public PythonRefs Refs { get; } = new();
@@ -111,15 +111,14 @@ internal sealed class PythonLoop : IDisposable
     /// </summary>
     public void Post(object? target, WorkKind kind)
     {
+        Interlocked.Increment(ref Counters.Posts);
         if (OnLoopThread)
         {
-            Interlocked.Increment(ref Counters.Posts);
             Run(target, kind);
             return;
         }
 
         _queue.Enqueue((target, kind));
-        Interlocked.Increment(ref Counters.Posts);
         if (Interlocked.Exchange(ref _wakePending, 1) == 0 && _wakeWrite is { } wake)
         {
             // One byte per idle-to-busy transition: the pipe never fills, so this write never blocks.
@@ -162,10 +161,10 @@ internal sealed class PythonLoop : IDisposable
         }
     }
 
-    /// <summary>Runs what <see cref="Defer"/> collected, including what it defers meanwhile (loop thread).</summary>
+    /// <summary>Runs what <see cref="Defer"/> collected; what the actions defer meanwhile waits for the next call (loop thread).</summary>
     public void RunDeferred()
     {
-        Counters.DeferredBatches++;
+        Counters.SendBatches++;
         (_deferred, _deferredRunning) = (_deferredRunning, _deferred);
         try
         {

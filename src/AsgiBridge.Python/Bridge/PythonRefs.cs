@@ -37,17 +37,17 @@ internal sealed class PythonRefs
     /// <summary>The loop's <c>add_reader</c>, <c>remove_reader</c>, <c>add_writer</c>, <c>remove_writer</c> (sockets on the loop).</summary>
     public nint AddReader { get; private set; }
 
-    /// <summary>The loop's <c>call_soon</c>.</summary>
-    public nint CallSoon { get; private set; }
-
-    /// <summary><c>_native_run_deferred</c>: what <see cref="CallSoon"/> is given to run deferred work.</summary>
-    public nint RunDeferred { get; private set; }
-
     public nint RemoveReader { get; private set; }
 
     public nint AddWriter { get; private set; }
 
     public nint RemoveWriter { get; private set; }
+
+    /// <summary>The loop's <c>call_soon</c>.</summary>
+    public nint CallSoon { get; private set; }
+
+    /// <summary><c>_native_run_deferred</c>: what <see cref="CallSoon"/> is given to run deferred work.</summary>
+    public nint RunDeferred { get; private set; }
 
     /// <summary>The lifespan scope's <c>state</c>; every other scope gets a shallow copy (ASGI lifespan spec).</summary>
     public nint LifespanState { get; private set; }

@@ -54,7 +54,6 @@ internal sealed class LoopSocketConnection : ConnectionContext, ILoopWork, ISock
     private SocketWatch? _watch;
     private int _ops;
     private int _receiveEnded;
-    private int _closedFiredOnce;
     private bool _closed;
     private string? _connectionId;
     private IDictionary<object, object?> _items = new ConnectionItems();
@@ -327,9 +326,9 @@ internal sealed class LoopSocketConnection : ConnectionContext, ILoopWork, ISock
         Interlocked.Increment(ref _loop.Counters.SocketWriteWaits);
         var writable = new TaskCompletionSource();
         Volatile.Write(ref _writable, writable);
-        if (_shutdownReason is not null && _closed)
+        if (_closed)
         {
-            writable.TrySetResult();
+            writable.TrySetResult(); // the next send finds the socket disposed
         }
 
         Request(OpWatchWrite);
@@ -370,7 +369,7 @@ internal sealed class LoopSocketConnection : ConnectionContext, ILoopWork, ISock
         Request(OpClose);
     }
 
-    /// <summary>The peer's stream ended (FIN, reset) or reading stopped: input completed, the token fired. Any thread.</summary>
+    /// <summary>The peer's stream ended (FIN, reset) or reading stopped: input completed, the token fired (once). Any thread.</summary>
     private void EndReceive(Exception? error)
     {
         if (Interlocked.Exchange(ref _receiveEnded, 1) != 0)
@@ -384,21 +383,19 @@ internal sealed class LoopSocketConnection : ConnectionContext, ILoopWork, ISock
         }
 
         _input.Writer.Complete(_shutdownReason ?? error);
-        if (Interlocked.Exchange(ref _closedFiredOnce, 1) == 0)
+
+        // As Kestrel: the token's callbacks run on the thread pool, never on the loop thread.
+        ThreadPool.UnsafeQueueUserWorkItem(static connection =>
         {
-            // As Kestrel: the token's callbacks run on the thread pool, never on the loop thread.
-            ThreadPool.UnsafeQueueUserWorkItem(static connection =>
+            try
             {
-                try
-                {
-                    connection._closedSource.Cancel();
-                }
-                finally
-                {
-                    connection._closedFired.TrySetResult();
-                }
-            }, this, preferLocal: false);
-        }
+                connection._closedSource.Cancel();
+            }
+            finally
+            {
+                connection._closedFired.TrySetResult();
+            }
+        }, this, preferLocal: false);
     }
 
     private void CloseOnLoop()

@@ -53,13 +53,15 @@ public sealed class EmbeddingTests
         Assert.Equal(0, await server.StopAsync(TimeSpan.FromSeconds(30)));
     }
 
-    [Fact]
-    public async Task An_unknown_embed_setting_is_one_line_and_exit_3()
+    [Theory]
+    [InlineData("Python:Embed", "Process, Library")]
+    [InlineData("Python:Sockets", "EventLoop, Kestrel")]
+    public async Task An_unknown_python_setting_is_one_line_and_exit_3(string key, string allowed)
     {
-        await using var host = new HostRun("--python", App, "--app-dir", ServerPair.AppDir, "--Python:Embed=Sideways", "--port", "0");
+        await using var host = new HostRun("--python", App, "--app-dir", ServerPair.AppDir, $"--{key}=Sideways", "--port", "0");
         Assert.Equal(3, await host.ExitCodeAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(
-            "Host failed to start: Invalid setting 'Python:Embed' = 'Sideways': expected one of Process, Library.",
+            $"Host failed to start: Invalid setting '{key}' = 'Sideways': expected one of {allowed}.",
             Assert.Single(host.Stderr, l => l.Length > 0));
     }
 

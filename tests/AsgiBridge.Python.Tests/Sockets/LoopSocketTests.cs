@@ -139,8 +139,7 @@ public sealed class LoopSocketTests(LoopSocketServer fixture) : IClassFixture<Lo
         }
     }
 
-    private static HttpClient Client(int port) =>
-        new(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    private static HttpClient Client(int port) => Counters.OneConnectionClient(port);
 }
 
 /// <summary><c>--python-sockets kestrel</c>: Kestrel's socket threads read and write, and hand requests to the loop.</summary>
@@ -151,7 +150,7 @@ public sealed class KestrelSocketTests(KestrelSocketServer fixture) : IClassFixt
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         const int Requests = 300;
-        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri($"http://127.0.0.1:{fixture.Server.Port}") };
+        using var client = Counters.OneConnectionClient(fixture.Server.Port);
         await client.GetStringAsync("/state");
         var before = await Counters.ReadAsync(client);
         for (var i = 0; i < Requests; i++)
@@ -185,6 +184,10 @@ public sealed class KestrelSocketTests(KestrelSocketServer fixture) : IClassFixt
 /// <summary><c>asgibridge_loop.counters()</c> through the app's <c>/counters</c> route.</summary>
 internal static class Counters
 {
+    /// <summary>An HTTP client that keeps to one keep-alive connection (the counts are per request on it).</summary>
+    public static HttpClient OneConnectionClient(int port) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
     public static async Task<Dictionary<string, long>> ReadAsync(HttpClient client) =>
         System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, long>>(await client.GetStringAsync("/counters"))!;
 }
