@@ -6,34 +6,29 @@ namespace AsgiBridge.Python.Bridge;
 
 /// <summary>
 /// The .NET functions Python calls: C functions (<c>METH_FASTCALL</c>, no argument tuple) set on the bridge module as
-/// <c>_native_drain</c>, <c>_native_receive</c>, <c>_native_done</c> and <c>_native_counters</c>, and each scope's
-/// <c>send</c>, a C function bound to the scope's id (its <c>self</c>), so a <c>send(message)</c> from the app is one
-/// C call with no Python frame of the bridge in between. A call from Python costs what a call to a C extension costs.
-/// Each catches everything: an exception must not unwind into CPython.
+/// <c>_native_drain</c>, <c>_native_done</c>, <c>_native_counters</c> and <c>_native_run_deferred</c>, the socket
+/// watches' callbacks, and the types of each scope's <c>receive</c> and <c>send</c> (<see cref="ChannelCallables"/>).
+/// A call from Python costs what a call to a C extension costs. Each catches everything: an exception must not unwind
+/// into CPython.
 /// </summary>
 internal static unsafe class NativeEntryPoints
 {
     // PyMethodDef (Include/methodobject.h): name, function, flags, doc; 32 bytes on 64-bit. Kept for the process.
     private const int MethodDefSize = 4 * 8;
 
-    private static nint s_sendDef;
     private static nint s_readableDef;
     private static nint s_writableDef;
 
     public static void Install(nint module)
     {
         Add(module, "_native_drain", &Drain);
-        Add(module, "_native_receive", &Receive);
         Add(module, "_native_done", &Done);
         Add(module, "_native_counters", &Counters);
         Add(module, "_native_run_deferred", &RunDeferred);
-        s_sendDef = Def("send", &Send);
+        ChannelCallables.Install(module);
         s_readableDef = Def("readable", &Readable);
         s_writableDef = Def("writable", &Writable);
     }
-
-    /// <summary>A scope's <c>send</c>: the C function bound to <paramref name="id"/> (a Python int, borrowed). New reference or 0.</summary>
-    public static nint NewSend(nint id) => CPython.NewFunction(s_sendDef, id);
 
     /// <summary>A socket watch's read callback: the C function bound to <paramref name="id"/> (borrowed). New reference or 0.</summary>
     public static nint NewReadable(nint id) => CPython.NewFunction(s_readableDef, id);
@@ -77,40 +72,6 @@ internal static unsafe class NativeEntryPoints
         {
             work(PythonLoop.Current!);
             return CPython.NewNone();
-        }
-        catch (Exception ex)
-        {
-            return Fail(ex);
-        }
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static nint Receive(nint self, nint* args, nint count)
-    {
-        try
-        {
-            return Channel(args, count, 1) is { } channel ? channel.Receive() : 0;
-        }
-        catch (Exception ex)
-        {
-            return Fail(ex);
-        }
-    }
-
-    /// <summary><c>send(message)</c>: <paramref name="self"/> is the scope's id the function was bound to.</summary>
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static nint Send(nint self, nint* args, nint count)
-    {
-        try
-        {
-            var loop = PythonLoop.Current!;
-            if (count != 1)
-            {
-                CPython.SetError(loop.Refs.TypeError, $"send() takes exactly one argument ({count} given)");
-                return 0;
-            }
-
-            return Channel(loop, self) is { } channel ? channel.Send(args[0]) : 0;
         }
         catch (Exception ex)
         {
@@ -173,7 +134,7 @@ internal static unsafe class NativeEntryPoints
             [
                 counters.Scopes, counters.Wakeups, Volatile.Read(ref counters.WakeWrites), Volatile.Read(ref counters.Posts),
                 ThreadPool.CompletedWorkItemCount, GC.GetTotalAllocatedBytes(precise: false),
-                counters.SocketReadPauses, Volatile.Read(ref counters.SocketWriteWaits), counters.SendBatches,
+                counters.SocketReadPauses, Volatile.Read(ref counters.SocketWriteWaits), counters.SendBatches, GC.CollectionCount(0),
             ];
             var tuple = CPython.NewTuple(values.Length);
             for (var i = 0; i < values.Length; i++)
@@ -212,13 +173,14 @@ internal static unsafe class NativeEntryPoints
         var channel = loop.Find(id);
         if (channel is null)
         {
-            CPython.SetError(loop.Refs.RuntimeError, "receive() or send() called after the ASGI app returned for this scope.");
+            CPython.SetError(loop.Refs.RuntimeError, "the scope's channel is gone (the ASGI app already returned).");
         }
 
         return channel;
     }
 
-    private static nint Fail(Exception ex)
+    /// <summary>Raises <paramref name="ex"/> in Python as the bridge's error; returns 0 (NULL) for the caller to return.</summary>
+    internal static nint Fail(Exception ex)
     {
         var loop = PythonLoop.Current;
         if (loop is not null && loop.Refs.RuntimeError != 0)

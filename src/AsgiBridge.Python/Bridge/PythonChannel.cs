@@ -80,11 +80,9 @@ internal sealed class PythonChannel : IValueTaskSource
         }
 
         var h = CPython.NewInt(id);
-        CPython.IncRef(refs.Receive);
-        CPython.IncRef(h);
-        var receive = PythonRefs.Call(refs.Partial, refs.Receive, h);
-        var send = NativeEntryPoints.NewSend(h);
-        if (receive == 0 || send == 0)
+        var receive = ChannelCallables.NewCallable(refs.ReceiveType, id, ChannelCallables.Kind.Receive);
+        var send = ChannelCallables.NewCallable(refs.SendType, id, ChannelCallables.Kind.Send);
+        if (h == 0 || receive == 0 || send == 0)
         {
             CPython.DecRef(receive);
             CPython.DecRef(send);
@@ -118,7 +116,7 @@ internal sealed class PythonChannel : IValueTaskSource
         }
     }
 
-    /// <summary><c>receive()</c> from Python: the event dict, a future for it, or 0 with an exception set. Loop thread.</summary>
+    /// <summary><c>await receive()</c> from Python: the event dict, a future for it, or 0 with an exception set. Loop thread.</summary>
     public nint Receive()
     {
         if (_hasReceived)
@@ -160,7 +158,7 @@ internal sealed class PythonChannel : IValueTaskSource
     }
 
     /// <summary>
-    /// <c>send(message)</c> from Python: <c>_SENT</c> (a done future) when accepted, a pending future, or 0 with an
+    /// <c>await send(message)</c> from Python: <c>_SENT</c> (a done future) when accepted, a pending future, or 0 with an
     /// exception set. Loop thread.
     /// </summary>
     public nint Send(nint message)

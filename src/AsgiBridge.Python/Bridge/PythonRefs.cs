@@ -12,11 +12,13 @@ internal sealed class PythonRefs
     /// <summary><c>_run(h, scope, receive, send)</c>: the coroutine that runs the app for one scope and reports its outcome.</summary>
     public nint Run { get; private set; }
 
-    /// <summary><c>_receive</c>, bound to a scope's id with <see cref="Partial"/> to make its <c>receive</c>.</summary>
-    public nint Receive { get; private set; }
+    /// <summary><c>receive</c> and <c>send</c>: the module's subclasses of <c>_native_callable</c> a scope's are made of.</summary>
+    public nint ReceiveType { get; private set; }
 
-    /// <summary><c>functools.partial</c>.</summary>
-    public nint Partial { get; private set; }
+    public nint SendType { get; private set; }
+
+    /// <summary><c>_throw</c>: raises what a call's <c>throw()</c> was given.</summary>
+    public nint Throw { get; private set; }
 
     /// <summary>The loop's <c>create_task</c>.</summary>
     public nint CreateTask { get; private set; }
@@ -67,8 +69,9 @@ internal sealed class PythonRefs
     public void Bind(nint module)
     {
         Run = CPython.GetAttr(module, "_run");
-        Receive = CPython.GetAttr(module, "_receive");
-        Partial = CPython.GetAttr(module, "_partial");
+        ReceiveType = CPython.GetAttr(module, "receive");
+        SendType = CPython.GetAttr(module, "send");
+        Throw = CPython.GetAttr(module, "_throw");
         Sent = CPython.GetAttr(module, "_SENT");
         Resolve = CPython.GetAttr(module, "_resolve");
         Reject = CPython.GetAttr(module, "_reject");

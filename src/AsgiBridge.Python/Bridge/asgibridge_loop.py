@@ -4,13 +4,13 @@ Runs on the one event-loop thread. The .NET half sets the ``_native_*`` function
 called without an argument tuple) before ``run``; they are called only on this thread, with the GIL held:
 
 - ``_native_drain()``: runs the work Kestrel's threads queued (new scopes, completed receives and sends). A new
-  scope's task is made there, in .NET: ``_loop.create_task(_run(h, scope, receive, send))`` with ``receive`` a
-  ``functools.partial(_receive, h)`` and ``send`` a C function bound to ``h``; the .NET half holds the task until
-  ``_native_done``. Completed receives and sends call ``_resolve`` / ``_reject`` below.
-- ``_native_receive(h)``: the next event as a dict, or a future for it.
-- ``send(message)`` (one per scope): a coroutine function, as uvicorn's, over the C function bound to the scope, which
-  returns ``_SENT``, a future already done, once the event is accepted (awaiting it does not suspend, and nothing is
-  allocated for it), or a pending future; raises like the server's ``send``.
+  scope's task is made there, in .NET: ``_loop.create_task(_run(h, scope, receive, send))`` with ``receive`` and
+  ``send`` instances of the classes below, bound to ``h``; the .NET half holds the task until ``_native_done``.
+  Completed receives and sends call ``_resolve`` / ``_reject`` below.
+- ``_native_callable`` and ``_native_call`` (C types, ChannelCallables in .NET): ``receive`` and ``send`` subclass the
+  first; calling one returns a ``_native_call``, which behaves as the coroutine an ``async def`` returns: awaited (or
+  run as a task), its first step asks the server, returns at once when the server already has the event (a received
+  event, a send accepted at once), else waits on a future. No Python frame of the bridge runs for it.
 - ``_native_done(h, outcome, text)``: the app returned (0), raised (1, with the traceback) or left because the
   client did (2).
 - ``_native_counters()``: the bridge's counted costs, for tests and benchmarks (``counters()``).
@@ -21,7 +21,7 @@ called without an argument tuple) before ``run``; they are called only on this t
 """
 
 import asyncio
-import functools
+import collections.abc
 import importlib
 import inspect
 import os
@@ -41,9 +41,12 @@ _loop = None
 _app = None
 _SENT = None
 lifespan_state = {}
+receive = None
+send = None
 
 _native_drain = None
-_native_receive = None
+_native_callable = None
+_native_call = None
 _native_done = None
 _native_counters = None
 _native_run_deferred = None
@@ -112,7 +115,54 @@ def load(import_str, app_dir, factory, interface, loop_name):
     # and one future serves every send (a done future keeps no callbacks and cannot change any more).
     _SENT = _loop.create_future()
     _SENT.set_result(None)
+    _define_receive_and_send()
     return interface, loop_name
+
+
+async def _receive_signature():
+    """Receives the scope's next event (ASGI ``receive``)."""
+
+
+async def _send_signature(message):
+    """Sends an event of the scope (ASGI ``send``)."""
+
+
+def _like(name, template):
+    """What ``inspect.iscoroutinefunction`` and ``asyncio.iscoroutinefunction`` look for on a callable that is not a
+    function (``inspect._signature_is_functionlike``), taken from an ``async def`` with the same signature: a scope's
+    ``receive`` and ``send`` then answer as uvicorn's ``async def`` methods do (asgiref's ``async_to_sync`` and
+    frameworks check them)."""
+    return {
+        "__slots__": (),
+        "__name__": name,
+        "__code__": template.__code__,
+        "__defaults__": None,
+        "__kwdefaults__": None,
+        "__annotations__": {},
+        "__doc__": template.__doc__,
+        "_is_coroutine": asyncio.coroutines._is_coroutine,
+    }
+
+
+def _define_receive_and_send():
+    global receive, send
+    receive = type("receive", (_native_callable,), _like("receive", _receive_signature))
+    send = type("send", (_native_callable,), _like("send", _send_signature))
+    # A call is a coroutine to asyncio (create_task, ensure_future, gather) as an async def's result is.
+    collections.abc.Coroutine.register(_native_call)
+
+
+def _throw(typ, val=None, tb=None):
+    """A call's ``throw()``: the exception given is raised where the call was awaited (generator ``throw``'s forms)."""
+    if isinstance(typ, BaseException):
+        exc = typ
+    elif isinstance(val, BaseException):
+        exc = val
+    else:
+        exc = typ() if val is None else typ(val)
+    if tb is not None:
+        exc = exc.with_traceback(tb)
+    raise exc
 
 
 def _new_loop(name):
@@ -159,26 +209,7 @@ def _on_wake(read_fd):
     _native_drain()
 
 
-async def _receive(h):
-    """A scope's ``receive`` (``functools.partial(_receive, h)``): a coroutine, as uvicorn's, so an app may hand it
-    to ``create_task``; the event is returned without suspending when the server already has it."""
-    message = _native_receive(h)
-    if type(message) is not dict:
-        message = await message
-    return message
-
-
-_partial = functools.partial
-
-
-async def _run(h, scope, receive, native_send):
-    async def send(message):
-        # A coroutine function, as uvicorn's send: an app may hand send(...) to asyncio.create_task or check it with
-        # inspect.iscoroutinefunction. A send the server accepted at once returns _SENT, which needs no await.
-        sent = native_send(message)
-        if sent is not _SENT:
-            await sent
-
+async def _run(h, scope, receive, send):
     try:
         await _app(scope, receive, send)
     except ClientDisconnected:
@@ -199,7 +230,7 @@ def _resolve(future, value):
 
 def counters():
     """The bridge's counted costs since the interpreter started: a dict of ints (docs/python.md, "Counted costs")."""
-    names = ("scopes", "wakeups", "wake_writes", "posts", "pool_work_items", "allocated_bytes", "socket_read_pauses", "socket_write_waits", "send_batches")
+    names = ("scopes", "wakeups", "wake_writes", "posts", "pool_work_items", "allocated_bytes", "socket_read_pauses", "socket_write_waits", "send_batches", "gc_collections")
     return dict(zip(names, _native_counters()))
 
 

@@ -119,6 +119,7 @@ internal static unsafe class CPython
         None = F("_Py_NoneStruct");
         True = F("_Py_TrueStruct");
         False = F("_Py_FalseStruct");
+        CPythonTypes.Bind(F);
     }
 
     public static void IncRef(nint o) => s_incRef(o);

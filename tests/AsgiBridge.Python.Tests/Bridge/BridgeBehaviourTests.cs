@@ -125,8 +125,13 @@ public sealed class BridgeBehaviourTests(BridgeServer fixture) : IClassFixture<B
         var response = await RawHttp.SendAsync(fixture.Server.Port, "GET", "/send-awaitable");
         Assert.Equal(200, response.Status);
 
-        // Apps may hand send(...) to asyncio.create_task or check inspect.iscoroutinefunction(send) (docs/python.md).
-        Assert.Equal("coroutine/coroutine-function", response.Text);
+        // Apps may hand send(...) to asyncio.create_task or check inspect.iscoroutinefunction(send) (docs/python.md); the
+        // route runs receive() and both sends as tasks. Under uvicorn the same (RawAppDifferentialTests).
+        Assert.Equal(
+            "asyncio.iscoroutine(send(m)): True\ninspect.isawaitable(send(m)): True\ninspect.iscoroutinefunction(send): True\n" +
+            "asyncio.iscoroutinefunction(send): True\ninspect.iscoroutinefunction(receive): True\nasyncio.iscoroutinefunction(receive): True\n" +
+            "send signature: (message)\nreceive(): http.request",
+            response.Text);
     }
 
     private async Task WaitForOutputAsync(string text)

@@ -25,6 +25,14 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
     }
 
     [SkippableFact]
+    public async Task Receive_and_send_pass_the_same_coroutine_checks()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var response = await pair.SameAsync("GET", "/send-awaitable");
+        Assert.DoesNotContain("False", response.Text, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Response_headers_keep_their_order_and_duplicates_and_binary_bodies_are_exact()
     {
         Skip.If(pair.SkipReason is not null, pair.SkipReason);

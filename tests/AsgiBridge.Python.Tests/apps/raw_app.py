@@ -114,11 +114,20 @@ async def app(scope, receive, send):
         await text(send, 200, json.dumps(asgibridge_loop.counters()).encode(), b"application/json")
         return
     if path == "/send-awaitable":
-        # What send() returns when the server accepts the event at once.
+        # What receive and send are to the checks frameworks make, and send(...) handed to asyncio as a coroutine.
         pending = send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-        kind = type(pending).__name__ + ("/coroutine-function" if inspect.iscoroutinefunction(send) else "")
-        await pending
-        await send({"type": "http.response.body", "body": kind.encode()})
+        checks = [
+            ("asyncio.iscoroutine(send(m))", asyncio.iscoroutine(pending)),
+            ("inspect.isawaitable(send(m))", inspect.isawaitable(pending)),
+            ("inspect.iscoroutinefunction(send)", inspect.iscoroutinefunction(send)),
+            ("asyncio.iscoroutinefunction(send)", asyncio.iscoroutinefunction(send)),
+            ("inspect.iscoroutinefunction(receive)", inspect.iscoroutinefunction(receive)),
+            ("asyncio.iscoroutinefunction(receive)", asyncio.iscoroutinefunction(receive)),
+            ("send signature", str(inspect.signature(send))),
+            ("receive()", (await asyncio.create_task(receive()))["type"]),
+        ]
+        await asyncio.create_task(pending)
+        await asyncio.gather(send({"type": "http.response.body", "body": "\n".join(f"{k}: {v}" for k, v in checks).encode()}))
         return
     if path == "/concurrent-receive":
         await receive()

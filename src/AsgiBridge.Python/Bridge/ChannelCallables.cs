@@ -1,0 +1,390 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using AsgiBridge.Python.Interop;
+
+namespace AsgiBridge.Python.Bridge;
+
+/// <summary>
+/// A scope's <c>receive</c> and <c>send</c> as two C types made here (docs/python.md, "How it runs"):
+/// <list type="bullet">
+/// <item><c>_native_callable</c>: one per scope and direction, bound to the scope's id. asgibridge_loop.py subclasses
+/// it as <c>receive</c> and <c>send</c>, which give it what <c>inspect.iscoroutinefunction</c> and
+/// <c>asyncio.iscoroutinefunction</c> look for, as uvicorn's <c>async def</c> methods have.</item>
+/// <item><c>_native_call</c>: what calling one returns, as calling an <c>async def</c> returns a coroutine: nothing
+/// happens until it is awaited (or given to <c>create_task</c>: the module registers it as a
+/// <c>collections.abc.Coroutine</c>, with <c>send</c>, <c>throw</c> and <c>close</c>). Its first step calls the
+/// channel; an event the server already has (a received event, a send accepted at once) returns in that step without
+/// suspending, else the step waits on the channel's future.</item>
+/// </list>
+/// This replaces an <c>async def</c> wrapper per call and a closure per scope: a call is one small object and one C
+/// call into .NET, with no Python frame of the bridge. Loop thread only, with the GIL held; every entry point catches
+/// everything, an exception must not unwind into CPython.
+/// </summary>
+internal static unsafe class ChannelCallables
+{
+    // Object layouts after PyObject_HEAD (16 bytes on 64-bit builds, Include/object.h).
+    // _native_callable: long id @16, int kind @24 -> 32 bytes.
+    // _native_call:     long id @16, int kind @24, int state @28, PyObject* message @32, PyObject* waiter @40 -> 48 bytes.
+    private const int CallableSize = 32;
+    private const int CallSize = 48;
+    private const int IdOffset = 16;
+    private const int KindOffset = 24;
+    private const int StateOffset = 28;
+    private const int MessageOffset = 32;
+    private const int WaiterOffset = 40;
+
+    // Include/typeslots.h, Include/object.h, Include/methodobject.h.
+    private const int SlotTpCall = 50;
+    private const int SlotTpDealloc = 52;
+    private const int SlotTpDoc = 56;
+    private const int SlotTpIter = 62;
+    private const int SlotTpIterNext = 63;
+    private const int SlotTpMethods = 64;
+    private const int SlotAmAwait = 77;
+    private const int SlotAmSend = 81;
+    private const uint FlagsDefault = 1u << 18; // Py_TPFLAGS_DEFAULT = Py_TPFLAGS_HAVE_VERSION_TAG
+    private const uint FlagDisallowInstantiation = 1u << 7;
+    private const uint FlagBaseType = 1u << 10;
+    private const int PyGenReturn = 0;
+    private const int PyGenError = -1;
+    private const int PyGenNext = 1;
+
+    // A call's state: not yet stepped, waiting on the channel's future, finished.
+    private const int Fresh = 0;
+    private const int Waiting = 1;
+    private const int Finished = 2;
+
+    /// <summary>Which end of the channel a callable is.</summary>
+    public enum Kind
+    {
+        Receive = 0,
+        Send = 1,
+    }
+
+    /// <summary>The <c>_native_callable</c> type (a new reference held for the process), set on the module.</summary>
+    public static nint CallableType { get; private set; }
+
+    /// <summary>The <c>_native_call</c> type.</summary>
+    public static nint CallType { get; private set; }
+
+    /// <summary>Makes both types and sets them on the bridge module as <c>_native_callable</c> and <c>_native_call</c>.</summary>
+    public static void Install(nint module)
+    {
+        CallableType = NewType("asgibridge_loop._native_callable", CallableSize, FlagsDefault | FlagBaseType | FlagDisallowInstantiation,
+        [
+            (SlotTpCall, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint, nint>)&CallableCall),
+            (SlotTpDoc, Utf8("A scope's receive or send, bound to the scope (AsgiBridge).")),
+        ]);
+        CallType = NewType("asgibridge_loop._native_call", CallSize, FlagsDefault | FlagDisallowInstantiation,
+        [
+            (SlotTpDealloc, (nint)(delegate* unmanaged[Cdecl]<nint, void>)&CallDealloc),
+            (SlotAmAwait, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallAwait),
+            (SlotAmSend, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint*, int>)&CallAmSend),
+            (SlotTpIter, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallAwait),
+            (SlotTpIterNext, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallIterNext),
+            (SlotTpMethods, Methods(
+                ("send", Fast(&CallSendMethod)),
+                ("throw", Fast(&CallThrowMethod)),
+                ("close", Fast(&CallCloseMethod)))),
+            (SlotTpDoc, Utf8("An awaited receive() or send(): a coroutine of the AsgiBridge bridge.")),
+        ]);
+        CPython.SetAttr(module, "_native_callable", CallableType);
+        CPython.SetAttr(module, "_native_call", CallType);
+    }
+
+    /// <summary>A new <paramref name="type"/> instance (a subclass of <c>_native_callable</c>) bound to scope <paramref name="id"/>; 0 with the error set.</summary>
+    public static nint NewCallable(nint type, long id, Kind kind)
+    {
+        var callable = CPythonTypes.Alloc(type);
+        if (callable != 0)
+        {
+            *(long*)(callable + IdOffset) = id;
+            *(int*)(callable + KindOffset) = (int)kind;
+        }
+
+        return callable;
+    }
+
+    private static nint NewType(string name, int basicSize, uint flags, ReadOnlySpan<(int Slot, nint Function)> slots)
+    {
+        // PyType_Slot { int slot; void *pfunc; } (16 bytes), ending with { 0, NULL }; PyType_Spec { const char *name;
+        // int basicsize; int itemsize; unsigned int flags; PyType_Slot *slots; } (32 bytes). Kept for the process.
+        var slotArray = (nint*)NativeMemory.AllocZeroed((nuint)((slots.Length + 1) * 16));
+        for (var i = 0; i < slots.Length; i++)
+        {
+            *(int*)(slotArray + (2 * i)) = slots[i].Slot;
+            slotArray[(2 * i) + 1] = slots[i].Function;
+        }
+
+        var spec = (byte*)NativeMemory.AllocZeroed(32);
+        *(nint*)spec = Utf8(name);
+        *(int*)(spec + 8) = basicSize;
+        *(uint*)(spec + 16) = flags;
+        *(nint**)(spec + 24) = slotArray;
+        var type = CPythonTypes.FromSpec(spec);
+        if (type == 0)
+        {
+            CPython.PrintError();
+            throw new InvalidOperationException($"Could not create the bridge type {name}.");
+        }
+
+        return type;
+    }
+
+    private static nint Methods(params ReadOnlySpan<(string Name, nint Function)> methods)
+    {
+        // PyMethodDef { name, function, flags, doc } (32 bytes), ending with a zeroed entry.
+        var defs = (nint*)NativeMemory.AllocZeroed((nuint)((methods.Length + 1) * 32));
+        for (var i = 0; i < methods.Length; i++)
+        {
+            defs[4 * i] = Utf8(methods[i].Name);
+            defs[(4 * i) + 1] = methods[i].Function;
+            defs[(4 * i) + 2] = CPython.MethFastCall;
+        }
+
+        return (nint)defs;
+    }
+
+    private static nint Fast(delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function) => (nint)function;
+
+    private static nint Utf8(string text) => Marshal.StringToCoTaskMemUTF8(text);
+
+    /// <summary><c>receive()</c> or <c>send(message)</c>: a new <c>_native_call</c>; nothing reaches the channel yet.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint CallableCall(nint self, nint args, nint kwargs)
+    {
+        try
+        {
+            var kind = (Kind)(*(int*)(self + KindOffset));
+            var count = CPythonTypes.TupleSize(args);
+            var expected = kind == Kind.Send ? 1 : 0;
+            if (count != expected || (kwargs != 0 && CPythonTypes.DictSize(kwargs) != 0))
+            {
+                CPython.SetError(PythonLoop.Current!.Refs.TypeError, kind == Kind.Send
+                    ? $"send() takes exactly one positional argument ({count} given)"
+                    : $"receive() takes no arguments ({count} given)");
+                return 0;
+            }
+
+            var call = CPythonTypes.Alloc(CallType);
+            if (call == 0)
+            {
+                return 0;
+            }
+
+            *(long*)(call + IdOffset) = *(long*)(self + IdOffset);
+            *(int*)(call + KindOffset) = (int)kind;
+            if (kind == Kind.Send)
+            {
+                var message = CPythonTypes.TupleItem(args, 0);
+                CPython.IncRef(message);
+                *(nint*)(call + MessageOffset) = message;
+            }
+
+            return call;
+        }
+        catch (Exception ex)
+        {
+            return NativeEntryPoints.Fail(ex);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void CallDealloc(nint self)
+    {
+        Release(self);
+        var type = CPython.TypeOf(self);
+        CPythonTypes.Free(self);
+        CPython.DecRef(type); // an instance of a heap type holds a reference to it (PyType_GenericAlloc)
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint CallAwait(nint self)
+    {
+        CPython.IncRef(self);
+        return self;
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int CallAmSend(nint self, nint arg, nint* result) => Step(self, arg, result);
+
+    /// <summary><c>next(call)</c>: a step with <c>None</c>; a finished step with <c>None</c> is the end of iteration.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint CallIterNext(nint self)
+    {
+        nint result;
+        switch (Step(self, CPython.None, &result))
+        {
+            case PyGenNext:
+                return result;
+            case PyGenReturn:
+                return StopIteration(result);
+            default:
+                return 0;
+        }
+    }
+
+    /// <summary><c>call.send(value)</c>, as a coroutine's.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint CallSendMethod(nint self, nint* args, nint count)
+    {
+        if (count != 1)
+        {
+            CPython.SetError(PythonLoop.Current!.Refs.TypeError, $"send() takes exactly one argument ({count} given)");
+            return 0;
+        }
+
+        nint result;
+        switch (Step(self, args[0], &result))
+        {
+            case PyGenNext:
+                return result;
+            case PyGenReturn:
+                return StopIteration(result);
+            default:
+                return 0;
+        }
+    }
+
+    /// <summary>
+    /// <c>call.throw(...)</c>: the call is over, and the exception raised where it was awaited, as a coroutine
+    /// suspended in a future's await does (a task cancelled while its <c>send</c> waits; the future itself is
+    /// cancelled by the task).
+    /// </summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint CallThrowMethod(nint self, nint* args, nint count)
+    {
+        try
+        {
+            Release(self);
+            *(int*)(self + StateOffset) = Finished;
+            var refs = PythonLoop.Current!.Refs;
+            var tuple = CPython.NewTuple((int)count);
+            for (var i = 0; i < count; i++)
+            {
+                CPython.IncRef(args[i]);
+                CPython.TupleSetStolen(tuple, i, args[i]);
+            }
+
+            var result = CPython.Call(refs.Throw, tuple);
+            CPython.DecRef(tuple);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            return NativeEntryPoints.Fail(ex);
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint CallCloseMethod(nint self, nint* args, nint count)
+    {
+        Release(self);
+        *(int*)(self + StateOffset) = Finished;
+        return CPython.NewNone();
+    }
+
+    /// <summary>One step of an awaited call, as <c>am_send</c>: <c>PYGEN_NEXT</c> (yielding the future), <c>PYGEN_RETURN</c> or <c>PYGEN_ERROR</c>.</summary>
+    private static int Step(nint self, nint arg, nint* result)
+    {
+        *result = 0;
+        try
+        {
+            var state = (int*)(self + StateOffset);
+            if (*state == Fresh)
+            {
+                *state = Finished;
+                var outcome = Begin(self);
+                if (outcome == 0)
+                {
+                    return PyGenError;
+                }
+
+                var refs = PythonLoop.Current!.Refs;
+                if (outcome == refs.Sent || CPython.TypeOf(outcome) == CPythonTypes.DictType)
+                {
+                    // A send accepted at once (its result is None), or the received event: no suspension.
+                    var value = outcome == refs.Sent ? CPython.NewNone() : outcome;
+                    if (outcome == refs.Sent)
+                    {
+                        CPython.DecRef(outcome);
+                    }
+
+                    *result = value;
+                    return PyGenReturn;
+                }
+
+                // The channel's future: the call waits on it as `await future` would.
+                var waiter = CPython.GetIter(outcome);
+                CPython.DecRef(outcome);
+                if (waiter == 0)
+                {
+                    return PyGenError;
+                }
+
+                *(nint*)(self + WaiterOffset) = waiter;
+                *state = Waiting;
+            }
+            else if (*state == Finished)
+            {
+                CPython.SetError(PythonLoop.Current!.Refs.RuntimeError, "cannot reuse already awaited coroutine");
+                return PyGenError;
+            }
+
+            var status = CPythonTypes.IterSend(*(nint*)(self + WaiterOffset), arg, result);
+            if (status != PyGenNext)
+            {
+                Release(self);
+                *state = Finished;
+            }
+
+            return status;
+        }
+        catch (Exception ex)
+        {
+            NativeEntryPoints.Fail(ex);
+            return PyGenError;
+        }
+    }
+
+    /// <summary>The channel call itself: the event dict, <c>_SENT</c>, a future, or 0 with the error set.</summary>
+    private static nint Begin(nint self)
+    {
+        var loop = PythonLoop.Current!;
+        var message = *(nint*)(self + MessageOffset);
+        *(nint*)(self + MessageOffset) = 0;
+        var channel = loop.Find(*(long*)(self + IdOffset));
+        nint outcome;
+        if (channel is null)
+        {
+            CPython.SetError(loop.Refs.RuntimeError, "receive() or send() called after the ASGI app returned for this scope.");
+            outcome = 0;
+        }
+        else
+        {
+            outcome = (Kind)(*(int*)(self + KindOffset)) == Kind.Send ? channel.Send(message) : channel.Receive();
+        }
+
+        CPython.DecRef(message);
+        return outcome;
+    }
+
+    /// <summary>Drops what a call holds: its message (not yet sent) and the future's iterator.</summary>
+    private static void Release(nint self)
+    {
+        var message = *(nint*)(self + MessageOffset);
+        var waiter = *(nint*)(self + WaiterOffset);
+        *(nint*)(self + MessageOffset) = 0;
+        *(nint*)(self + WaiterOffset) = 0;
+        CPython.DecRef(message);
+        CPython.DecRef(waiter);
+    }
+
+    /// <summary>A finished step outside <c>am_send</c>: <c>StopIteration(value)</c> (steals <paramref name="value"/>); returns 0.</summary>
+    private static nint StopIteration(nint value)
+    {
+        CPythonTypes.SetStopIteration(value);
+        CPython.DecRef(value);
+        return 0;
+    }
+}
