@@ -10,6 +10,14 @@ namespace AsgiBridge.Python.Interop;
 /// Every function here must be called with the GIL held (they are: only the event-loop thread calls them).
 /// References follow the C API: "New" functions return a new reference the caller must <see cref="DecRef"/>;
 /// <c>PyTuple_SetItem</c> and <c>PyList_SetItem</c> steal one.
+/// <para>
+/// The calls made many times per request that cannot run Python code skip the runtime's GC transition
+/// (<c>SuppressGCTransition</c>): taking a reference, making <c>bytes</c>, a Latin-1 <c>str</c> or an <c>int</c>
+/// (objects the cyclic collector does not track, so their allocation never starts a collection), filling an empty
+/// tuple or list slot, adding a new <c>str</c> key to a dict the bridge is building, reading a type's flags. Such a
+/// call must not reach .NET again (a finalizer, a <c>__del__</c>, the bridge's own C types' deallocation): anything
+/// that may free an object, allocate a tracked one or compare arbitrary keys keeps the normal transition.
+/// </para>
 /// </summary>
 internal static unsafe class CPython
 {
@@ -27,25 +35,26 @@ internal static unsafe class CPython
     /// <summary><c>PyBUF_SIMPLE</c>: a contiguous read-only view of bytes.</summary>
     public const int BufSimple = 0;
 
-    private static delegate* unmanaged<nint, void> s_incRef;
+    private static delegate* unmanaged[SuppressGCTransition]<nint, void> s_incRef;
     private static delegate* unmanaged<nint, void> s_decRef;
-    private static delegate* unmanaged<byte*, nint, nint> s_bytesFromStringAndSize;
+    private static delegate* unmanaged[SuppressGCTransition]<nint, void> s_decRefHeld;
+    private static delegate* unmanaged[SuppressGCTransition]<byte*, nint, nint> s_bytesFromStringAndSize;
     private static delegate* unmanaged<nint, PyBufferView*, int, int> s_getBuffer;
     private static delegate* unmanaged<PyBufferView*, void> s_releaseBuffer;
     private static delegate* unmanaged<byte*, nint, nint> s_unicodeFromUtf8;
-    private static delegate* unmanaged<byte*, nint, byte*, nint> s_unicodeDecodeLatin1;
+    private static delegate* unmanaged[SuppressGCTransition]<byte*, nint, byte*, nint> s_unicodeDecodeLatin1;
     private static delegate* unmanaged<nint, nint*, byte*> s_unicodeAsUtf8AndSize;
     private static delegate* unmanaged<byte*, nint> s_unicodeInternFromString;
-    private static delegate* unmanaged<nint, nint> s_longFromLong;
+    private static delegate* unmanaged[SuppressGCTransition]<nint, nint> s_longFromLong;
     private static delegate* unmanaged<nint, nint> s_longAsLong;
     private static delegate* unmanaged<nint, nint> s_longFromVoidPtr;
     private static delegate* unmanaged<nint, nint> s_longAsVoidPtr;
     private static delegate* unmanaged<nint, nint> s_tupleNew;
-    private static delegate* unmanaged<nint, nint, nint, int> s_tupleSetItem;
+    private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_tupleSetItem;
     private static delegate* unmanaged<nint, nint> s_listNew;
-    private static delegate* unmanaged<nint, nint, nint, int> s_listSetItem;
+    private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_listSetItem;
     private static delegate* unmanaged<nint> s_dictNew;
-    private static delegate* unmanaged<nint, nint, nint, int> s_dictSetItem;
+    private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_dictSetItem;
     private static delegate* unmanaged<nint, nint, nint> s_dictGetItemWithError;
     private static delegate* unmanaged<nint, nint*, nint*, nint*, int> s_dictNext;
     private static delegate* unmanaged<nint, nint> s_dictCopy;
@@ -59,7 +68,7 @@ internal static unsafe class CPython
     private static delegate* unmanaged<nint> s_errOccurred;
     private static delegate* unmanaged<void> s_errClear;
     private static delegate* unmanaged<void> s_errPrint;
-    private static delegate* unmanaged<nint, ulong> s_typeGetFlags;
+    private static delegate* unmanaged[SuppressGCTransition]<nint, ulong> s_typeGetFlags;
     private static delegate* unmanaged<nint, nint, nint, nint> s_cFunctionNewEx;
     private static delegate* unmanaged<int> s_gilStateCheck;
     private static delegate* unmanaged<nint> s_evalSaveThread;
@@ -80,25 +89,26 @@ internal static unsafe class CPython
         var lib = libraryPath is null ? NativeLibrary.GetMainProgramHandle() : NativeLibrary.Load(libraryPath);
         nint F(string name) => NativeLibrary.GetExport(lib, name);
 
-        s_incRef = (delegate* unmanaged<nint, void>)F("Py_IncRef");
+        s_incRef = (delegate* unmanaged[SuppressGCTransition]<nint, void>)F("Py_IncRef");
         s_decRef = (delegate* unmanaged<nint, void>)F("Py_DecRef");
-        s_bytesFromStringAndSize = (delegate* unmanaged<byte*, nint, nint>)F("PyBytes_FromStringAndSize");
+        s_decRefHeld = (delegate* unmanaged[SuppressGCTransition]<nint, void>)F("Py_DecRef");
+        s_bytesFromStringAndSize = (delegate* unmanaged[SuppressGCTransition]<byte*, nint, nint>)F("PyBytes_FromStringAndSize");
         s_getBuffer = (delegate* unmanaged<nint, PyBufferView*, int, int>)F("PyObject_GetBuffer");
         s_releaseBuffer = (delegate* unmanaged<PyBufferView*, void>)F("PyBuffer_Release");
         s_unicodeFromUtf8 = (delegate* unmanaged<byte*, nint, nint>)F("PyUnicode_FromStringAndSize");
-        s_unicodeDecodeLatin1 = (delegate* unmanaged<byte*, nint, byte*, nint>)F("PyUnicode_DecodeLatin1");
+        s_unicodeDecodeLatin1 = (delegate* unmanaged[SuppressGCTransition]<byte*, nint, byte*, nint>)F("PyUnicode_DecodeLatin1");
         s_unicodeAsUtf8AndSize = (delegate* unmanaged<nint, nint*, byte*>)F("PyUnicode_AsUTF8AndSize");
         s_unicodeInternFromString = (delegate* unmanaged<byte*, nint>)F("PyUnicode_InternFromString");
-        s_longFromLong = (delegate* unmanaged<nint, nint>)F("PyLong_FromLong");
+        s_longFromLong = (delegate* unmanaged[SuppressGCTransition]<nint, nint>)F("PyLong_FromLong");
         s_longAsLong = (delegate* unmanaged<nint, nint>)F("PyLong_AsLong");
         s_longFromVoidPtr = (delegate* unmanaged<nint, nint>)F("PyLong_FromVoidPtr");
         s_longAsVoidPtr = (delegate* unmanaged<nint, nint>)F("PyLong_AsVoidPtr");
         s_tupleNew = (delegate* unmanaged<nint, nint>)F("PyTuple_New");
-        s_tupleSetItem = (delegate* unmanaged<nint, nint, nint, int>)F("PyTuple_SetItem");
+        s_tupleSetItem = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int>)F("PyTuple_SetItem");
         s_listNew = (delegate* unmanaged<nint, nint>)F("PyList_New");
-        s_listSetItem = (delegate* unmanaged<nint, nint, nint, int>)F("PyList_SetItem");
+        s_listSetItem = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int>)F("PyList_SetItem");
         s_dictNew = (delegate* unmanaged<nint>)F("PyDict_New");
-        s_dictSetItem = (delegate* unmanaged<nint, nint, nint, int>)F("PyDict_SetItem");
+        s_dictSetItem = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int>)F("PyDict_SetItem");
         s_dictGetItemWithError = (delegate* unmanaged<nint, nint, nint>)F("PyDict_GetItemWithError");
         s_dictNext = (delegate* unmanaged<nint, nint*, nint*, nint*, int>)F("PyDict_Next");
         s_dictCopy = (delegate* unmanaged<nint, nint>)F("PyDict_Copy");
@@ -112,7 +122,7 @@ internal static unsafe class CPython
         s_errOccurred = (delegate* unmanaged<nint>)F("PyErr_Occurred");
         s_errClear = (delegate* unmanaged<void>)F("PyErr_Clear");
         s_errPrint = (delegate* unmanaged<void>)F("PyErr_Print");
-        s_typeGetFlags = (delegate* unmanaged<nint, ulong>)F("PyType_GetFlags");
+        s_typeGetFlags = (delegate* unmanaged[SuppressGCTransition]<nint, ulong>)F("PyType_GetFlags");
         s_cFunctionNewEx = (delegate* unmanaged<nint, nint, nint, nint>)F("PyCFunction_NewEx");
         s_gilStateCheck = (delegate* unmanaged<int>)F("PyGILState_Check");
         s_evalSaveThread = (delegate* unmanaged<nint>)F("PyEval_SaveThread");
@@ -253,8 +263,14 @@ internal static unsafe class CPython
     /// <summary>Sets <c>dict[key] = value</c> and releases the caller's reference to <paramref name="value"/>.</summary>
     public static void DictSetStolen(nint dict, nint key, nint value)
     {
-        s_dictSetItem(dict, key, value);
-        s_decRef(value);
+        if (s_dictSetItem(dict, key, value) == 0)
+        {
+            s_decRefHeld(value); // the dict holds it: this release frees nothing
+        }
+        else
+        {
+            s_decRef(value);
+        }
     }
 
     /// <summary><c>dict.get(key)</c>: a borrowed reference, or 0 when missing.</summary>
