@@ -85,11 +85,11 @@ internal sealed class Http1WebSocketUpgrade : IWebSocketUpgrade
         return new WebSocketMessages(socket, _settings.WsMaxSize, _messageRate);
     }
 
-    public async ValueTask WriteErrorAsync(int status, string message)
+    public async ValueTask WriteErrorAsync(ServerAnswer answer)
     {
         if (Http.TryAnswerInstead())
         {
-            await _output.TryWriteErrorResponseAsync(status, message).ConfigureAwait(false);
+            await _output.TryWriteAnswerAsync(answer).ConfigureAwait(false);
         }
     }
 
