@@ -153,7 +153,18 @@ public abstract class ServerPair : IAsyncLifetime
         {
             var binary = text.StartsWith("bytes:", StringComparison.Ordinal);
             await socket.SendAsync(Encoding.UTF8.GetBytes(binary ? text[6..] : text), binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, cancel.Token);
-            var result = await socket.ReceiveAsync(buffer, cancel.Token);
+            WebSocketReceiveResult result;
+            try
+            {
+                result = await socket.ReceiveAsync(buffer, cancel.Token);
+            }
+            catch (WebSocketException ex)
+            {
+                // The server ended the connection without a close frame (a client reports 1006).
+                seen.Add($"dropped: {ex.WebSocketErrorCode}");
+                return seen;
+            }
+
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 seen.Add($"close {(int?)result.CloseStatus} {result.CloseStatusDescription}");
