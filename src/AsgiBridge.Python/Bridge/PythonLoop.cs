@@ -304,6 +304,7 @@ internal sealed class PythonLoop : IDisposable
 
         Refs.Bind(RawPointer(module));
         PyStrings.Init();
+        StatusPhrases.UseInterpreters();
 
         int readFd, writeFd;
         using (var os = Py.Import("os"))

@@ -33,8 +33,9 @@ internal sealed partial class Http1Connection
         {
             // uvicorn's --limit-concurrency / --limit-max-requests: refuse rather than queue.
             Log.RequestRefused(_logger, "Asgi:LimitConcurrency or Asgi:LimitMaxRequests reached");
-            _telemetry.Refused(_head, _client, "Service Unavailable".Length + 1);
-            await _output.WriteErrorResponseAsync(503, "Service Unavailable").ConfigureAwait(false);
+            var answer = ServerAnswer.ServiceUnavailable;
+            _telemetry.Refused(_head, _client, answer.Body.Length);
+            await _output.WriteAnswerAsync(answer).ConfigureAwait(false);
             return false;
         }
 
@@ -145,7 +146,7 @@ internal sealed partial class Http1Connection
                 Log.AppReturnedWithoutResponse(_logger, scope.Method, scope.Path);
             }
 
-            await _output.WriteErrorResponseAsync(500, "Internal Server Error").ConfigureAwait(false);
+            await _output.WriteAnswerAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
             return false;
         }
 

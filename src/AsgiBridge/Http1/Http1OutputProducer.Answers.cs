@@ -65,11 +65,14 @@ internal sealed partial class Http1OutputProducer
     }
 
     /// <summary>Writes an error answer; false when the transport is already gone.</summary>
-    public async ValueTask<bool> TryWriteErrorResponseAsync(int status, string message)
+    public ValueTask<bool> TryWriteErrorResponseAsync(int status, string message) => TryWriteAnswerAsync(ServerAnswer.Text(status, message));
+
+    /// <summary>Writes the server's own answer; false when the transport is already gone.</summary>
+    public async ValueTask<bool> TryWriteAnswerAsync(ServerAnswer answer)
     {
         try
         {
-            await WriteErrorResponseAsync(status, message).ConfigureAwait(false);
+            await WriteAnswerAsync(answer).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (TransportErrors.Is(ex))
@@ -78,14 +81,20 @@ internal sealed partial class Http1OutputProducer
         }
     }
 
-    /// <summary>A short plain-text answer with <c>connection: close</c>, flushed at once.</summary>
-    public async ValueTask WriteErrorResponseAsync(int status, string message, byte[]? extraHeaderLines = null)
+    /// <summary>A short plain-text answer with <c>connection: close</c>, flushed at once: the message and a newline.</summary>
+    public ValueTask WriteErrorResponseAsync(int status, string message, byte[]? extraHeaderLines = null) =>
+        WriteAnswerAsync(ServerAnswer.Text(status, message), extraHeaderLines);
+
+    /// <summary>The server's own answer (<see cref="ServerAnswer"/>) with <c>connection: close</c>, flushed at once.</summary>
+    public async ValueTask WriteAnswerAsync(ServerAnswer answer, byte[]? extraHeaderLines = null)
     {
-        _telemetry.Answered(status, message.Length + 1);
+        _telemetry.Answered(answer.Status, answer.Body.Length);
         var output = OpenOutput(MaxSpanHint);
-        output.Write(StatusLines.Get(status));
-        output.Write("content-type: text/plain; charset=utf-8\r\n"u8);
-        output.WriteContentLength(message.Length + 1);
+        output.Write(StatusLines.Get(answer.Status));
+        output.Write("content-type: "u8);
+        output.WriteAscii(answer.ContentType);
+        output.Write("\r\n"u8);
+        output.WriteContentLength(answer.Body.Length);
         output.Write("connection: close\r\n"u8);
         if (extraHeaderLines is not null)
         {
@@ -94,8 +103,7 @@ internal sealed partial class Http1OutputProducer
 
         WriteServerHeaders(ref output);
         output.Write("\r\n"u8);
-        output.WriteAscii(message);
-        output.Write("\n"u8);
+        output.WriteAscii(answer.Body);
         CommitOutput(ref output);
         await FlushOutputAsync().ConfigureAwait(false);
     }

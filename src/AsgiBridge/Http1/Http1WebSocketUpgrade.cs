@@ -72,8 +72,9 @@ internal sealed class Http1WebSocketUpgrade : IWebSocketUpgrade
 
         // The connection is no longer an HTTP request: it does not count against Kestrel's connection limit.
         _context.Features.Get<IDecrementConcurrentConnectionCountFeature>()?.ReleaseConnection();
+        var guard = new ClientFrameGuard(deflate is not null);
         var socket = System.Net.WebSockets.WebSocket.CreateFromStream(
-            new DuplexPipeStream(_context.Transport.Input, _context.Transport.Output, new ClientFrameGuard(deflate is not null), _sendDeadline),
+            new DuplexPipeStream(_context.Transport.Input, _context.Transport.Output, guard, _sendDeadline),
             new WebSocketCreationOptions
             {
                 IsServer = true,
@@ -82,14 +83,14 @@ internal sealed class Http1WebSocketUpgrade : IWebSocketUpgrade
                 KeepAliveTimeout = _settings.WsPingInterval > TimeSpan.Zero && _settings.WsPingTimeout > TimeSpan.Zero ? _settings.WsPingTimeout : Timeout.InfiniteTimeSpan,
                 DangerousDeflateOptions = deflate,
             });
-        return new WebSocketMessages(socket, _settings.WsMaxSize, _messageRate);
+        return new WebSocketMessages(socket, _settings.WsMaxSize, _messageRate, guard);
     }
 
-    public async ValueTask WriteErrorAsync(int status, string message)
+    public async ValueTask WriteErrorAsync(ServerAnswer answer)
     {
         if (Http.TryAnswerInstead())
         {
-            await _output.TryWriteErrorResponseAsync(status, message).ConfigureAwait(false);
+            await _output.TryWriteAnswerAsync(answer).ConfigureAwait(false);
         }
     }
 

@@ -106,7 +106,7 @@ internal sealed class HttpContextExchange : IDisposable
             }
 
             _cycle.TryAnswerInstead();
-            await _wire.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
+            await _wire.WriteAnswerAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
             return;
         }
 

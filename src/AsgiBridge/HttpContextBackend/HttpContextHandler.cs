@@ -73,7 +73,7 @@ internal sealed class HttpContextHandler
             catch (Exception)
             {
                 // The lifespan startup failed (logged when it did): the application is not ready to serve.
-                await new HttpContextResponseWire(context).WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
+                await new HttpContextResponseWire(context).WriteAnswerAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
                 return;
             }
         }
@@ -83,7 +83,7 @@ internal sealed class HttpContextHandler
         if (admission == Admission.Refused)
         {
             Log.RequestRefused(_logger, state.Counting ? "Asgi:LimitConcurrency or Asgi:LimitMaxRequests reached" : "refused");
-            await new HttpContextResponseWire(context).WriteErrorAsync(503, "Service Unavailable").ConfigureAwait(false);
+            await new HttpContextResponseWire(context).WriteAnswerAsync(ServerAnswer.ServiceUnavailable).ConfigureAwait(false);
             return;
         }
 

@@ -161,8 +161,11 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
     /// </summary>
     public ValueTask WriteInformationalAsync(int status, IReadOnlyList<AsgiHeader> headers) => default;
 
-    /// <summary>A short plain-text answer in the application's place (a clean 500, a 413 for a body too large).</summary>
-    public async ValueTask WriteErrorAsync(int status, string message)
+    /// <summary>A short plain-text answer in the application's place (a 413 for a body too large): the message and a newline.</summary>
+    public ValueTask WriteErrorAsync(int status, string message) => WriteAnswerAsync(ServerAnswer.Text(status, message));
+
+    /// <summary>The server's own answer in the application's place (a clean 500, a WebSocket refusal).</summary>
+    public async ValueTask WriteAnswerAsync(ServerAnswer answer)
     {
         var response = _context.Response;
         if (response.HasStarted)
@@ -171,9 +174,9 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
         }
 
         response.Clear();
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        var bytes = Encoding.UTF8.GetBytes(message + "\n");
+        response.StatusCode = answer.Status;
+        response.ContentType = answer.ContentType;
+        var bytes = Encoding.UTF8.GetBytes(answer.Body);
         response.ContentLength = bytes.Length;
         try
         {

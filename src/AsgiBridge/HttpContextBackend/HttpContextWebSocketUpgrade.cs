@@ -59,11 +59,11 @@ internal sealed class HttpContextWebSocketUpgrade : IWebSocketUpgrade, IDisposab
         }
     }
 
-    public async ValueTask WriteErrorAsync(int status, string message)
+    public async ValueTask WriteErrorAsync(ServerAnswer answer)
     {
         if (Http.TryAnswerInstead())
         {
-            await _wire.WriteErrorAsync(status, message).ConfigureAwait(false);
+            await _wire.WriteAnswerAsync(answer).ConfigureAwait(false);
         }
     }
 

@@ -38,6 +38,12 @@ internal sealed class ClientFrameGuard
     /// <summary>After a substitute that fails the connection, nothing more is passed on.</summary>
     public bool IsPoisoned => _poisoned && _emitLength == 0;
 
+    /// <summary>
+    /// The client sent a close frame with no status code (as a browser's <c>close()</c> without arguments does). The
+    /// BCL reports it as 1000; RFC 6455 §7.1.5 and ASGI say 1005, and §5.5.1 answers it with a close without a code.
+    /// </summary>
+    public bool EmptyCloseReceived { get; private set; }
+
     /// <summary>Moves bytes from <paramref name="input"/> to <paramref name="destination"/>, checking frame headers on the way.</summary>
     /// <returns>The bytes written to <paramref name="destination"/>; <paramref name="consumed"/> is how much input was used.</returns>
     public int Transfer(ReadOnlySpan<byte> input, Span<byte> destination, out int consumed)
@@ -149,6 +155,11 @@ internal sealed class ClientFrameGuard
         _headerLength = 0;
         _headerNeeded = 2;
         _payloadRemaining = payload;
+        if ((_header[0] & 0x0F) == 0x8 && payload == 0)
+        {
+            EmptyCloseReceived = true;
+        }
+
         // Only a close frame with the usual 6-byte header is held (a longer length encoding is passed on as it is:
         // the BCL judges it), so the mask and reason offsets below are fixed.
         if ((_header[0] & 0x0F) == 0x8 && headerLength == 6 && payload is >= 2 and <= MaxControlPayload)

@@ -9,6 +9,11 @@ namespace AsgiBridge.WebSocket;
 /// </summary>
 internal sealed class DuplexPipeStream : Stream
 {
+    /// <summary>A server's (unmasked) close frame with code 1005 and no reason, as the BCL writes it.</summary>
+    private static readonly byte[] s_closeWith1005 = [0x88, 0x02, 0x03, 0xED];
+
+    private static readonly byte[] s_closeWithoutCode = [0x88, 0x00];
+
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly ClientFrameGuard _guard;
@@ -85,6 +90,13 @@ internal sealed class DuplexPipeStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (buffer.Span.SequenceEqual(s_closeWith1005))
+        {
+            // The BCL writes WebSocketCloseStatus.Empty, the answer to a close frame without a code, as code 1005,
+            // which RFC 6455 §7.4.1 forbids on the wire: it stands for no code, so send the close frame without one.
+            buffer = s_closeWithoutCode;
+        }
+
         var result = await Http1.SendDeadline.Guard(_sendDeadline, _output.WriteAsync(buffer, cancellationToken), buffer.Length).ConfigureAwait(false);
         if (result.IsCompleted)
         {

@@ -28,8 +28,8 @@ internal interface IWebSocketUpgrade
     /// </summary>
     ValueTask<WebSocketMessages> AcceptAsync(string? subprotocol, IReadOnlyList<AsgiHeader> extraHeaders);
 
-    /// <summary>Answers the handshake with a short plain-text response (403 refusal, 500), unless the application's own answer has begun.</summary>
-    ValueTask WriteErrorAsync(int status, string message);
+    /// <summary>Answers the handshake with the server's own response (403 refusal, 500), unless the application's own answer has begun.</summary>
+    ValueTask WriteErrorAsync(ServerAnswer answer);
 
     /// <summary>Ends an application's own HTTP answer that is incomplete or short of its content-length, so it never looks complete.</summary>
     void AbortHttpAnswer();

@@ -22,14 +22,17 @@ internal sealed class WebSocketMessages : IDisposable
 
     /// <summary>Asgi:MinRequestBodyDataRate applied to a message once its first piece has arrived (null when off or the server applies its own).</summary>
     private readonly Http1.Rates.ReadRateMeter? _messageRate;
+    /// <summary>What the client's frames looked like before the BCL read them (AsgiBridge's HTTP/1.1 upgrade only).</summary>
+    private readonly ClientFrameGuard? _frames;
     private readonly AsyncGate _sendLock = new();
     private bool _receiveInFlight;
 
-    public WebSocketMessages(System.Net.WebSockets.WebSocket socket, int maxSize, Http1.Rates.ReadRateMeter? messageRate = null)
+    public WebSocketMessages(System.Net.WebSockets.WebSocket socket, int maxSize, Http1.Rates.ReadRateMeter? messageRate = null, ClientFrameGuard? frames = null)
     {
         _socket = socket;
         _maxSize = maxSize;
         _messageRate = messageRate;
+        _frames = frames;
     }
 
     /// <summary>We sent our close frame; the peer's close is still to come.</summary>
@@ -234,14 +237,17 @@ internal sealed class WebSocketMessages : IDisposable
     /// <summary>The peer closed: answer its close frame (echoing the code, RFC 6455 §5.5.1) and report it.</summary>
     private async ValueTask<IDictionary<string, object?>> OnPeerCloseAsync()
     {
-        var code = _socket.CloseStatus is { } status ? (int)status : 1005;
-        var reason = _socket.CloseStatusDescription;
+        // A close frame without a code is 1005 (RFC 6455 §7.1.5; ASGI's websocket.disconnect, as uvicorn reports it),
+        // answered by a close without a code; the BCL would say 1000 and echo 1000.
+        var empty = _frames?.EmptyCloseReceived == true;
+        var code = !empty && _socket.CloseStatus is { } status ? (int)status : 1005;
+        var reason = empty ? null : _socket.CloseStatusDescription;
         if (_socket.State == WebSocketState.CloseReceived)
         {
             await _sendLock.EnterAsync().ConfigureAwait(false);
             try
             {
-                await _socket.CloseOutputAsync(_socket.CloseStatus ?? WebSocketCloseStatus.Empty, reason, CancellationToken.None).ConfigureAwait(false);
+                await _socket.CloseOutputAsync(empty ? WebSocketCloseStatus.Empty : _socket.CloseStatus ?? WebSocketCloseStatus.Empty, reason, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
             {

@@ -54,6 +54,7 @@ internal sealed partial class WebSocketSession
         _state = SessionState.Closed; // until the socket exists; stays so if the handshake cannot be answered
         _messages = await _upgrade.AcceptAsync(subprotocol, extraHeaders).ConfigureAwait(false);
         _state = SessionState.Open;
+        WakeReceiveAfterAccept();
 
         // Graceful shutdown: tell the peer we are restarting (RFC 6455 §7.4.1, 1012); its close reply reaches the
         // application as websocket.disconnect through receive.
@@ -83,7 +84,7 @@ internal sealed partial class WebSocketSession
             case SessionState.Connecting:
                 // ASGI: websocket.close before accept refuses the handshake with 403.
                 _state = SessionState.Closed;
-                await _upgrade.WriteErrorAsync(403, "Forbidden").ConfigureAwait(false);
+                await _upgrade.WriteErrorAsync(ServerAnswer.WebSocketRefused).ConfigureAwait(false);
                 return;
             case SessionState.HttpResponse:
                 ThrowHelper.ThrowProtocol("'websocket.close' event sent during a 'websocket.http.response'.");

@@ -1,3 +1,4 @@
+using AsgiBridge.Cycle;
 using AsgiBridge.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -77,7 +78,7 @@ internal sealed partial class WebSocketSession : IDisposable
                     Log.WebSocketReturnedWithoutHandshake(_logger, _scope.Path);
                 }
 
-                await _upgrade.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
+                await _upgrade.WriteErrorAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
                 break;
             case SessionState.HttpResponse:
                 if (failure is not null)
@@ -109,7 +110,7 @@ internal sealed partial class WebSocketSession : IDisposable
         http.OnAppReturned();
         if (!http.HeadWritten)
         {
-            await _upgrade.WriteErrorAsync(500, "Internal Server Error").ConfigureAwait(false);
+            await _upgrade.WriteErrorAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
         }
         else if (!http.IsComplete || http.IsShort)
         {

@@ -13,3 +13,12 @@ public sealed class FastApiPair() : ServerPair("fastapi_app:app", "fastapi", "py
 
 /// <summary>apps/django_app.py.</summary>
 public sealed class DjangoPair() : ServerPair("django_app:application", "django");
+
+/// <summary>apps/quart_app.py.</summary>
+public sealed class QuartPair() : ServerPair("quart_app:app", "quart");
+
+/// <summary>apps/falcon_app.py.</summary>
+public sealed class FalconPair() : ServerPair("falcon_app:app", "falcon");
+
+/// <summary>apps/channels_app.py.</summary>
+public sealed class ChannelsPair() : ServerPair("channels_app:application", "channels", "django");

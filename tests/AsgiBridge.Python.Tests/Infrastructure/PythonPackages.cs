@@ -11,7 +11,10 @@ internal static class PythonPackages
     /// <summary>The interpreter the tests embed and run uvicorn with: Debian's, where apt installs the frameworks.</summary>
     public const string Python = "/usr/bin/python3";
 
-    private static readonly string[] s_modules = ["starlette", "fastapi", "multipart", "uvicorn", "django", "pydantic", "websockets", "uvloop"];
+    private static readonly string[] s_modules = ["starlette", "fastapi", "multipart", "uvicorn", "django", "pydantic", "websockets", "uvloop", "quart", "falcon", "channels"];
+
+    /// <summary>Debian packages whose name is not python3-MODULE.</summary>
+    private static readonly Dictionary<string, string> s_debianNames = new(StringComparer.Ordinal) { ["channels"] = "django-channels" };
 
     private static readonly Lazy<(HashSet<string> Present, string? Problem)> s_probe = new(Probe);
 
@@ -27,7 +30,7 @@ internal static class PythonPackages
         var missing = modules.Where(m => !present.Contains(m)).ToArray();
         return missing.Length == 0
             ? null
-            : $"{Python} cannot import {string.Join(", ", missing)} (install the Debian packages .ci/run lists: python3-{string.Join(", python3-", missing)})";
+            : $"{Python} cannot import {string.Join(", ", missing)} (install the Debian packages .ci/run lists: {string.Join(", ", missing.Select(m => "python3-" + s_debianNames.GetValueOrDefault(m, m)))})";
     }
 
     private static (HashSet<string>, string?) Probe()

@@ -5,33 +5,54 @@ using System.Text;
 
 namespace AsgiBridge.Python.Tests.Infrastructure;
 
-/// <summary>A response as it came off the wire: status, headers in order (names lower-cased), the decoded body.</summary>
-internal sealed record RawResponse(int Status, IReadOnlyList<(string Name, string Value)> Headers, byte[] Body)
+/// <summary>A response as it came off the wire: status and reason phrase, headers in order (names lower-cased), the decoded body.</summary>
+internal sealed record RawResponse(int Status, string Reason, IReadOnlyList<(string Name, string Value)> Headers, byte[] Body)
 {
     public string? Header(string name) => Headers.FirstOrDefault(h => h.Name == name).Value;
 
     public string Text => Encoding.UTF8.GetString(Body);
 
     public override string ToString() =>
-        $"{Status}\n{string.Join('\n', Headers.Select(h => $"{h.Name}: {h.Value}"))}\n\n{Encoding.Latin1.GetString(Body[..Math.Min(Body.Length, 2000)])}";
+        $"{Status} {Reason}\n{string.Join('\n', Headers.Select(h => $"{h.Name}: {h.Value}"))}\n\n{Encoding.Latin1.GetString(Body[..Math.Min(Body.Length, 2000)])}";
 }
 
+/// <summary>One request of a <see cref="RawHttp.SendManyAsync"/> sequence.</summary>
+internal sealed record RawRequest(string Method, string Target, IReadOnlyList<(string Name, string Value)>? Headers = null, byte[]? Body = null);
+
 /// <summary>
-/// A minimal HTTP/1.1 client over a socket: one request per connection, the response framed by content-length,
-/// chunked encoding or the close, so both servers' exact headers (and framing) can be compared. The host header is
-/// the same for both servers (<c>testserver</c>): an app that echoes it sees no port difference.
+/// A minimal HTTP/1.1 client over a socket: one request per connection (or a keep-alive sequence on one), the
+/// response framed by content-length, chunked encoding or the close, so both servers' exact headers (and framing) can
+/// be compared. The host header is the same for both servers (<c>testserver</c>): an app that echoes it sees no port
+/// difference.
 /// </summary>
 internal static class RawHttp
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
 
-    public static async Task<RawResponse> SendAsync(int port, string method, string target, IEnumerable<(string Name, string Value)>? headers = null, byte[]? body = null)
+    public static async Task<RawResponse> SendAsync(int port, string method, string target, IEnumerable<(string Name, string Value)>? headers = null, byte[]? body = null) =>
+        (await SendManyAsync(port, [new RawRequest(method, target, headers?.ToList(), body)]))[0];
+
+    /// <summary>The requests one after another on one connection, each sent once the previous response is read.</summary>
+    public static async Task<List<RawResponse>> SendManyAsync(int port, IReadOnlyList<RawRequest> requests)
     {
         using var cancel = new CancellationTokenSource(s_timeout);
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
         var stream = client.GetStream();
+        var reader = new ResponseReader(stream, cancel.Token);
+        var responses = new List<RawResponse>();
+        foreach (var request in requests)
+        {
+            await WriteRequestAsync(stream, request, cancel.Token);
+            responses.Add(await ReadResponseAsync(reader, request.Method));
+        }
 
+        return responses;
+    }
+
+    private static async Task WriteRequestAsync(NetworkStream stream, RawRequest request, CancellationToken cancel)
+    {
+        var (method, target, headers, body) = request;
         var head = new StringBuilder();
         head.Append(CultureInfo.InvariantCulture, $"{method} {target} HTTP/1.1\r\nhost: testserver\r\n");
         var hasLength = false;
@@ -47,16 +68,18 @@ internal static class RawHttp
         }
 
         head.Append("\r\n");
-        await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), cancel.Token);
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), cancel);
         if (body is not null)
         {
-            await stream.WriteAsync(body, cancel.Token);
+            await stream.WriteAsync(body, cancel);
         }
+    }
 
-        var reader = new ResponseReader(stream, cancel.Token);
+    private static async Task<RawResponse> ReadResponseAsync(ResponseReader reader, string method)
+    {
         while (true)
         {
-            var (status, responseHeaders) = await reader.ReadHeadAsync();
+            var (status, reason, responseHeaders) = await reader.ReadHeadAsync();
             if (status is >= 100 and < 200)
             {
                 continue; // 100 Continue: the real response follows
@@ -80,7 +103,7 @@ internal static class RawHttp
                 responseBody = await reader.ReadToEndAsync();
             }
 
-            return new RawResponse(status, responseHeaders, responseBody);
+            return new RawResponse(status, reason, responseHeaders, responseBody);
         }
     }
 
@@ -90,10 +113,10 @@ internal static class RawHttp
         private int _start;
         private int _end;
 
-        public async Task<(int Status, List<(string Name, string Value)> Headers)> ReadHeadAsync()
+        public async Task<(int Status, string Reason, List<(string Name, string Value)> Headers)> ReadHeadAsync()
         {
-            var statusLine = await ReadLineAsync();
-            var status = int.Parse(statusLine.Split(' ')[1], CultureInfo.InvariantCulture);
+            var statusLine = (await ReadLineAsync()).Split(' ', 3);
+            var status = int.Parse(statusLine[1], CultureInfo.InvariantCulture);
             var headers = new List<(string, string)>();
             string line;
             while ((line = await ReadLineAsync()).Length > 0)
@@ -102,7 +125,7 @@ internal static class RawHttp
                 headers.Add((line[..colon].Trim().ToLowerInvariant(), line[(colon + 1)..].Trim()));
             }
 
-            return (status, headers);
+            return (status, statusLine.Length > 2 ? statusLine[2] : "", headers);
         }
 
         public async Task<byte[]> ReadChunkedAsync()

@@ -5,13 +5,17 @@ namespace AsgiBridge.Python.Tests.Infrastructure;
 
 /// <summary>
 /// One Python app served twice, by AsgiBridge (<c>--python</c>) and by uvicorn, for differential tests: the same
-/// request to both must give the same status, headers (but <c>date</c> and <c>server</c>) and body. Started once per
-/// test class; when the packages are missing it starts nothing and <see cref="SkipReason"/> says why.
+/// request to both must give the same status line, headers (but <c>date</c> and <c>server</c>) and body. Started once
+/// per test class; when the packages are missing it starts nothing and <see cref="SkipReason"/> says why.
 /// </summary>
 public abstract class ServerPair : IAsyncLifetime
 {
     /// <summary>Headers each server sets its own way: the date of the response, the server's name.</summary>
     private static readonly HashSet<string> s_ignored = ["date", "server"];
+
+    /// <summary>What a WebSocket handshake request adds to a GET (RFC 6455 §4.1), for handshakes the app refuses.</summary>
+    internal static readonly (string, string)[] WebSocketUpgrade =
+        [("upgrade", "websocket"), ("connection", "Upgrade"), ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="), ("sec-websocket-version", "13")];
 
     private ServerProcess? _bridge;
     private ServerProcess? _uvicorn;
@@ -86,6 +90,7 @@ public abstract class ServerPair : IAsyncLifetime
     {
         var context = $"{what}\n--- AsgiBridge:\n{bridge}\n--- uvicorn:\n{uvicorn}";
         Assert.True(bridge.Status == uvicorn.Status, $"Status differs: {context}");
+        Assert.True(bridge.Reason == uvicorn.Reason, $"Reason phrase differs: {context}");
 
         // A body the app sends in one piece without a content-length: AsgiBridge frames it with a content-length (one
         // write), uvicorn with chunked encoding. Both are the same message (RFC 9112 section 6); the bodies are
@@ -98,13 +103,29 @@ public abstract class ServerPair : IAsyncLifetime
         Assert.True(bridge.Body.AsSpan().SequenceEqual(uvicorn.Body), $"Body differs: {context}");
     }
 
+    /// <summary>The same keep-alive sequence to both servers (each on one connection); asserts the responses agree pairwise.</summary>
+    internal async Task<List<RawResponse>> SameSequenceAsync(params RawRequest[] requests)
+    {
+        var bridge = await RawHttp.SendManyAsync(Bridge.Port, requests);
+        var uvicorn = await RawHttp.SendManyAsync(Uvicorn.Port, requests);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            AssertSame(bridge[i], uvicorn[i], $"{requests[i].Method} {requests[i].Target} (request {i + 1} of {requests.Length} on one connection)");
+        }
+
+        return bridge;
+    }
+
     /// <summary>The same WebSocket conversation with both servers: the messages each sends back, in order.</summary>
     internal async Task<(List<string> Bridge, List<string> Uvicorn)> WebSocketBothAsync(string path, IReadOnlyList<string> texts, string? subprotocol = null)
     {
         return (await ConverseAsync(Bridge.Port, path, texts, subprotocol), await ConverseAsync(Uvicorn.Port, path, texts, subprotocol));
     }
 
-    /// <summary>Sends each text, collecting what comes back until the server closes or the texts run out.</summary>
+    /// <summary>
+    /// Sends each text (one starting <c>bytes:</c> as a binary message of the rest), collecting what comes back until the
+    /// server closes or the texts run out.
+    /// </summary>
     internal static async Task<List<string>> ConverseAsync(int port, string path, IReadOnlyList<string> texts, string? subprotocol = null)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -130,8 +151,20 @@ public abstract class ServerPair : IAsyncLifetime
         var buffer = new byte[65536];
         foreach (var text in texts)
         {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancel.Token);
-            var result = await socket.ReceiveAsync(buffer, cancel.Token);
+            var binary = text.StartsWith("bytes:", StringComparison.Ordinal);
+            await socket.SendAsync(Encoding.UTF8.GetBytes(binary ? text[6..] : text), binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, cancel.Token);
+            WebSocketReceiveResult result;
+            try
+            {
+                result = await socket.ReceiveAsync(buffer, cancel.Token);
+            }
+            catch (WebSocketException ex)
+            {
+                // The server ended the connection without a close frame (a client reports 1006).
+                seen.Add($"dropped: {ex.WebSocketErrorCode}");
+                return seen;
+            }
+
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 seen.Add($"close {(int?)result.CloseStatus} {result.CloseStatusDescription}");
@@ -149,8 +182,15 @@ public abstract class ServerPair : IAsyncLifetime
     private static IEnumerable<string> Comparable(RawResponse response, bool ignoreFraming) =>
         response.Headers
             .Where(h => !s_ignored.Contains(h.Name) && !(ignoreFraming && h.Name is "content-length" or "transfer-encoding"))
-            .Select(h => $"{h.Name}: {h.Value}")
+            .Select(h => $"{h.Name}: {(h.Name == "allow" ? AsSet(h.Value) : h.Value)}")
             .Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// An <c>allow</c> list in a fixed order: Werkzeug (Quart) keeps a route's methods in a Python set, whose order
+    /// follows the string hash seed, different in every process (the same app under uvicorn twice differs too).
+    /// </summary>
+    private static string AsSet(string list) =>
+        string.Join(", ", list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
 
     private static bool IsChunked(RawResponse response) => response.Header("transfer-encoding") == "chunked";
 }

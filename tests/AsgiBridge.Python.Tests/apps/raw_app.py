@@ -5,6 +5,7 @@ import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+last_disconnect = {}
 
 
 async def app(scope, receive, send):
@@ -72,6 +73,9 @@ async def app(scope, receive, send):
     if path == "/pathsend":
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
         await send({"type": "http.response.pathsend", "path": os.path.join(HERE, "static", "hello.txt")})
+        return
+    if path == "/last-disconnect":
+        await text(send, 200, json.dumps(last_disconnect).encode(), b"application/json")
         return
     if path == "/state":
         await text(send, 200, json.dumps(scope.get("state", {}), sort_keys=True).encode())
@@ -175,6 +179,8 @@ async def websocket(scope, receive, send):
     if scope["path"] == "/ws-deny":
         await send({"type": "websocket.close", "code": 1000})
         return
+    if scope["path"] == "/ws-no-answer":
+        return
     if scope["path"] == "/ws-http-deny":
         # The websocket.http.response extension: a full HTTP response instead of the handshake.
         await send({"type": "websocket.http.response.start", "status": 401, "headers": [(b"content-type", b"text/plain")]})
@@ -185,6 +191,7 @@ async def websocket(scope, receive, send):
     while True:
         message = await receive()
         if message["type"] == "websocket.disconnect":
+            last_disconnect["code"] = message.get("code")
             return
         if message.get("text") is not None:
             if message["text"] == "close":

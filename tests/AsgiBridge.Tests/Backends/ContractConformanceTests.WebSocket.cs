@@ -162,6 +162,28 @@ public abstract partial class ContractConformanceTests
     }
 
     [Fact]
+    public async Task A_receive_started_before_accept_gets_the_first_message_after_it()
+    {
+        // Quart reads in a task of its own: its second receive() is pending before its handler sends the accept.
+        var path = Backend.Route(async (scope, receive, send) =>
+        {
+            Assert.IsType<WebSocketConnectEvent>(await receive());
+            var early = receive().AsTask();
+            await Task.Delay(50);
+            Assert.False(early.IsCompleted);
+            await send(new WebSocketAcceptEvent());
+            var message = Assert.IsType<WebSocketMessageEvent>(await early.WaitAsync(s_wait));
+            await send(WebSocketMessageEvent.SendText("early: " + message.Text));
+            await send(WebSocketCloseEvent.Close(1000));
+        });
+
+        using var socket = await Backend.ConnectWebSocketAsync(path);
+        await socket.SendAsync("hi"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var reply = await ReceiveMessageAsync(socket);
+        Assert.Equal("early: hi", Encoding.UTF8.GetString(reply.Data));
+    }
+
+    [Fact]
     public async Task A_send_after_the_client_closed_raises_ClientDisconnectedException()
     {
         var afterClose = Signal<Exception?>();

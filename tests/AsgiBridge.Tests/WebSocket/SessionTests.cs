@@ -314,6 +314,46 @@ public sealed class SessionTests(ITestOutputHelper output)
         Assert.Equal(403, await WsClient.ConnectRefusedAsync(server));
     }
 
+    [Fact]
+    public async Task The_403_refusal_is_uvicorns_empty_answer()
+    {
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            await receive();
+            await send(WebSocketCloseEvent.Close());
+        });
+
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync(RawUpgrade.Request(server.Port));
+        var response = await client.ReadResponseAsync();
+        Assert.Equal(403, response.Status);
+        Assert.Equal("text/plain", response.Header("content-type"));
+        Assert.Equal("0", response.Header("content-length"));
+        Assert.Equal("close", response.Header("connection"));
+        Assert.Empty(response.Body);
+    }
+
+    [Fact]
+    public async Task A_close_frame_without_a_code_reaches_the_app_as_1005_and_is_answered_without_a_code()
+    {
+        var disconnect = Signal<WebSocketCloseEvent>();
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            await receive();
+            await send(new WebSocketAcceptEvent());
+            disconnect.TrySetResult(Assert.IsType<WebSocketCloseEvent>(await receive()));
+        });
+
+        // A browser's close() without arguments sends this frame. ASGI (as uvicorn) reports 1005; RFC 6455 §5.5.1
+        // answers with the code received, and §7.4.1 never puts 1005 itself on the wire.
+        using var client = await RawWebSocketClient.ConnectAsync(server);
+        await client.SendCloseAsync(null);
+        var outcome = await client.ReadCloseAsync();
+        Assert.True(outcome.CloseReceived && outcome.Code is null, outcome.ToString());
+        var close = await Within.Await(disconnect.Task, "the app's websocket.disconnect");
+        Assert.Equal(1005, close.Code);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
