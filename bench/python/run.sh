@@ -12,8 +12,9 @@
 #                         the Python loop's (the default); uvicorn as in raw
 #   ws                    ws_echo.py, both servers pinned as above: $WS_CONNS WebSocket connections, one 64-byte
 #                         binary message in flight each (bench/tools/ws-echo-load.js, Node's ws; uvicorn --ws websockets)
-# Each measurement runs S seconds (default 10) after a $WARMUP s warm-up (default 10: .NET's tiered JIT needs several
-# seconds under load); rounds interleave the servers (default 2). Results: per row and round, then the median, on
+# Each measurement runs S seconds (default 10) after a $WARMUP s warm-up (default 20: on one pinned core .NET's tiered
+# JIT reaches its last tier only after 15-25 s under load, bench/python/README.md); rounds interleave the servers
+# (default 2). Results: per row and round, then the median, on
 # stdout and in $OUT/results.txt, with the server's CPU time per request (user + system, from /proc: less sensitive
 # to other load on the machine than the rate). Debian packages: python3-uvicorn python3-httptools python3-uvloop python3-fastapi
 # python3-websockets, wrk, nodejs + npm (ws).
@@ -84,8 +85,8 @@ run_one() {
   esac
   if ! wait_port "$port"; then echo "0 0"; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return; fi
   if [ "$kind" = ws ]; then
-    ASGIBRIDGE_BENCH_NODE_DIR=$NODE_DIR timeout $((${WARMUP:-10} + 30)) "${load[@]}" node "$ROOT/bench/tools/ws-echo-load.js" \
-      --url "ws://127.0.0.1:$port/" --connections "$WS_CONNS" --duration "${WARMUP:-10}" >/dev/null 2>&1
+    ASGIBRIDGE_BENCH_NODE_DIR=$NODE_DIR timeout $((${WARMUP:-20} + 30)) "${load[@]}" node "$ROOT/bench/tools/ws-echo-load.js" \
+      --url "ws://127.0.0.1:$port/" --connections "$WS_CONNS" --duration "${WARMUP:-20}" >/dev/null 2>&1
     t0=$(cpu_ticks "$pid")
     ASGIBRIDGE_BENCH_NODE_DIR=$NODE_DIR timeout $((DURATION + 30)) "${load[@]}" node "$ROOT/bench/tools/ws-echo-load.js" \
       --url "ws://127.0.0.1:$port/" --connections "$WS_CONNS" --duration "$DURATION" >"$OUT/$server-$app-$kind.json" 2>/dev/null
@@ -96,7 +97,7 @@ for line in open(sys.argv[1]):
         print(round(json.loads(line[5:])["rate"]))' "$OUT/$server-$app-$kind.json")
     count=$(( ${rate:-0} * DURATION ))
   else
-    timeout $((${WARMUP:-10} + 30)) "${load[@]}" wrk -t1 -c"$CONNS" -d"${WARMUP:-10}s" "http://127.0.0.1:$port/" >/dev/null 2>&1
+    timeout $((${WARMUP:-20} + 30)) "${load[@]}" wrk -t1 -c"$CONNS" -d"${WARMUP:-20}s" "http://127.0.0.1:$port/" >/dev/null 2>&1
     t0=$(cpu_ticks "$pid")
     timeout $((DURATION + 30)) "${load[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$port/" >"$OUT/$server-$app-$kind.wrk" 2>&1
     t1=$(cpu_ticks "$pid")
