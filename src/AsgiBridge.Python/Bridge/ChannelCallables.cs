@@ -5,11 +5,11 @@ using AsgiBridge.Python.Interop;
 namespace AsgiBridge.Python.Bridge;
 
 /// <summary>
-/// A scope's <c>receive</c> and <c>send</c> as two C types made here (docs/python.md, "How it runs"):
+/// A scope's <c>receive</c> and <c>send</c> as C types made here (docs/python.md, "How it runs"):
 /// <list type="bullet">
-/// <item><c>_native_callable</c>: one per scope and direction, bound to the scope's id. asgibridge_loop.py subclasses
-/// it as <c>receive</c> and <c>send</c>, which give it what <c>inspect.iscoroutinefunction</c> and
-/// <c>asyncio.iscoroutinefunction</c> look for, as uvicorn's <c>async def</c> methods have.</item>
+/// <item><c>receive</c> and <c>send</c>: one instance per scope, bound to the scope's id. asgibridge_loop.py gives the
+/// types what <c>inspect.iscoroutinefunction</c> and <c>asyncio.iscoroutinefunction</c> look for (their instances'
+/// <c>__name__</c> comes from here), as uvicorn's <c>async def</c> methods have.</item>
 /// <item><c>_native_call</c>: what calling one returns, as calling an <c>async def</c> returns a coroutine: nothing
 /// happens until it is awaited (or given to <c>create_task</c>: the module registers it as a
 /// <c>collections.abc.Coroutine</c>, with <c>send</c>, <c>throw</c> and <c>close</c>). Its first step calls the
@@ -17,13 +17,15 @@ namespace AsgiBridge.Python.Bridge;
 /// suspending, else the step waits on the channel's future.</item>
 /// </list>
 /// This replaces an <c>async def</c> wrapper per call and a closure per scope: a call is one small object and one C
-/// call into .NET, with no Python frame of the bridge. Loop thread only, with the GIL held; every entry point catches
-/// everything, an exception must not unwind into CPython.
+/// call into .NET, with no Python frame of the bridge. None of the types takes part in the cyclic collector (they
+/// hold no reference or only a message and a future's iterator), so their objects cost no collector bookkeeping.
+/// Loop thread only, with the GIL held; every entry point catches everything, an exception must not unwind into
+/// CPython.
 /// </summary>
 internal static unsafe class ChannelCallables
 {
     // Object layouts after PyObject_HEAD (16 bytes on 64-bit builds, Include/object.h).
-    // _native_callable: long id @16, int kind @24 -> 32 bytes.
+    // receive, send:     long id @16, int kind @24 -> 32 bytes.
     // _native_call:     long id @16, int kind @24, int state @28, PyObject* message @32, PyObject* waiter @40 -> 48 bytes.
     private const int CallableSize = 32;
     private const int CallSize = 48;
@@ -40,11 +42,11 @@ internal static unsafe class ChannelCallables
     private const int SlotTpIter = 62;
     private const int SlotTpIterNext = 63;
     private const int SlotTpMethods = 64;
+    private const int SlotTpGetSet = 73;
     private const int SlotAmAwait = 77;
     private const int SlotAmSend = 81;
     private const uint FlagsDefault = 1u << 18; // Py_TPFLAGS_DEFAULT = Py_TPFLAGS_HAVE_VERSION_TAG
     private const uint FlagDisallowInstantiation = 1u << 7;
-    private const uint FlagBaseType = 1u << 10;
     private const int PyGenReturn = 0;
     private const int PyGenError = -1;
     private const int PyGenNext = 1;
@@ -61,20 +63,19 @@ internal static unsafe class ChannelCallables
         Send = 1,
     }
 
-    /// <summary>The <c>_native_callable</c> type (a new reference held for the process), set on the module.</summary>
-    public static nint CallableType { get; private set; }
+    /// <summary>The <c>receive</c> and <c>send</c> types (new references held for the process), set on the module.</summary>
+    public static nint ReceiveType { get; private set; }
+
+    public static nint SendType { get; private set; }
 
     /// <summary>The <c>_native_call</c> type.</summary>
     public static nint CallType { get; private set; }
 
-    /// <summary>Makes both types and sets them on the bridge module as <c>_native_callable</c> and <c>_native_call</c>.</summary>
+    /// <summary>Makes the types and sets them on the bridge module as <c>receive</c>, <c>send</c> and <c>_native_call</c>.</summary>
     public static void Install(nint module)
     {
-        CallableType = NewType("asgibridge_loop._native_callable", CallableSize, FlagsDefault | FlagBaseType | FlagDisallowInstantiation,
-        [
-            (SlotTpCall, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint, nint>)&CallableCall),
-            (SlotTpDoc, Utf8("A scope's receive or send, bound to the scope (AsgiBridge).")),
-        ]);
+        ReceiveType = NewCallableType("asgibridge_loop.receive", "A scope's ASGI receive (AsgiBridge).");
+        SendType = NewCallableType("asgibridge_loop.send", "A scope's ASGI send (AsgiBridge).");
         CallType = NewType("asgibridge_loop._native_call", CallSize, FlagsDefault | FlagDisallowInstantiation,
         [
             (SlotTpDealloc, (nint)(delegate* unmanaged[Cdecl]<nint, void>)&CallDealloc),
@@ -88,14 +89,15 @@ internal static unsafe class ChannelCallables
                 ("close", Fast(&CallCloseMethod)))),
             (SlotTpDoc, Utf8("An awaited receive() or send(): a coroutine of the AsgiBridge bridge.")),
         ]);
-        CPython.SetAttr(module, "_native_callable", CallableType);
+        CPython.SetAttr(module, "receive", ReceiveType);
+        CPython.SetAttr(module, "send", SendType);
         CPython.SetAttr(module, "_native_call", CallType);
     }
 
-    /// <summary>A new <paramref name="type"/> instance (a subclass of <c>_native_callable</c>) bound to scope <paramref name="id"/>; 0 with the error set.</summary>
-    public static nint NewCallable(nint type, long id, Kind kind)
+    /// <summary>A new <c>receive</c> or <c>send</c> bound to scope <paramref name="id"/>; 0 with the error set.</summary>
+    public static nint NewCallable(long id, Kind kind)
     {
-        var callable = CPythonTypes.Alloc(type);
+        var callable = CPythonTypes.Alloc(kind == Kind.Send ? SendType : ReceiveType);
         if (callable != 0)
         {
             *(long*)(callable + IdOffset) = id;
@@ -103,6 +105,24 @@ internal static unsafe class ChannelCallables
         }
 
         return callable;
+    }
+
+    private static nint NewCallableType(string name, string doc)
+    {
+        // PyGetSetDef { name, get, set, doc, closure } (40 bytes), ending with a zeroed entry: __name__ and
+        // __qualname__ read on an instance, as on a function.
+        var getset = (nint*)NativeMemory.AllocZeroed(3 * 40);
+        nint getName = (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint>)&CallableName;
+        getset[0] = Utf8("__name__");
+        getset[1] = getName;
+        getset[5] = Utf8("__qualname__");
+        getset[6] = getName;
+        return NewType(name, CallableSize, FlagsDefault | FlagDisallowInstantiation,
+        [
+            (SlotTpCall, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint, nint>)&CallableCall),
+            (SlotTpGetSet, (nint)getset),
+            (SlotTpDoc, Utf8(doc)),
+        ]);
     }
 
     private static nint NewType(string name, int basicSize, uint flags, ReadOnlySpan<(int Slot, nint Function)> slots)
@@ -148,6 +168,20 @@ internal static unsafe class ChannelCallables
     private static nint Fast(delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function) => (nint)function;
 
     private static nint Utf8(string text) => Marshal.StringToCoTaskMemUTF8(text);
+
+    /// <summary>An instance's <c>__name__</c>: <c>"receive"</c> or <c>"send"</c>.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static nint CallableName(nint self, nint closure)
+    {
+        try
+        {
+            return PyStrings.New((Kind)(*(int*)(self + KindOffset)) == Kind.Send ? "send" : "receive");
+        }
+        catch (Exception ex)
+        {
+            return NativeEntryPoints.Fail(ex);
+        }
+    }
 
     /// <summary><c>receive()</c> or <c>send(message)</c>: a new <c>_native_call</c>; nothing reaches the channel yet.</summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]

@@ -12,11 +12,6 @@ internal sealed class PythonRefs
     /// <summary><c>_run(h, scope, receive, send)</c>: the coroutine that runs the app for one scope and reports its outcome.</summary>
     public nint Run { get; private set; }
 
-    /// <summary><c>receive</c> and <c>send</c>: the module's subclasses of <c>_native_callable</c> a scope's are made of.</summary>
-    public nint ReceiveType { get; private set; }
-
-    public nint SendType { get; private set; }
-
     /// <summary><c>_throw</c>: raises what a call's <c>throw()</c> was given.</summary>
     public nint Throw { get; private set; }
 
@@ -69,8 +64,6 @@ internal sealed class PythonRefs
     public void Bind(nint module)
     {
         Run = CPython.GetAttr(module, "_run");
-        ReceiveType = CPython.GetAttr(module, "receive");
-        SendType = CPython.GetAttr(module, "send");
         Throw = CPython.GetAttr(module, "_throw");
         Sent = CPython.GetAttr(module, "_SENT");
         Resolve = CPython.GetAttr(module, "_resolve");

@@ -7,8 +7,8 @@ called without an argument tuple) before ``run``; they are called only on this t
   scope's task is made there, in .NET: ``_loop.create_task(_run(h, scope, receive, send))`` with ``receive`` and
   ``send`` instances of the classes below, bound to ``h``; the .NET half holds the task until ``_native_done``.
   Completed receives and sends call ``_resolve`` / ``_reject`` below.
-- ``_native_callable`` and ``_native_call`` (C types, ChannelCallables in .NET): ``receive`` and ``send`` subclass the
-  first; calling one returns a ``_native_call``, which behaves as the coroutine an ``async def`` returns: awaited (or
+- ``receive``, ``send`` and ``_native_call`` (C types, ChannelCallables in .NET): calling a scope's ``receive`` or
+  ``send`` returns a ``_native_call``, which behaves as the coroutine an ``async def`` returns: awaited (or
   run as a task), its first step asks the server, returns at once when the server already has the event (a received
   event, a send accepted at once), else waits on a future. No Python frame of the bridge runs for it.
 - ``_native_done(h, outcome, text)``: the app returned (0), raised (1, with the traceback) or left because the
@@ -41,11 +41,10 @@ _loop = None
 _app = None
 _SENT = None
 lifespan_state = {}
-receive = None
+receive = None  # the C types of a scope's receive and send, set by the .NET half
 send = None
 
 _native_drain = None
-_native_callable = None
 _native_call = None
 _native_done = None
 _native_counters = None
@@ -127,27 +126,23 @@ async def _send_signature(message):
     """Sends an event of the scope (ASGI ``send``)."""
 
 
-def _like(name, template):
-    """What ``inspect.iscoroutinefunction`` and ``asyncio.iscoroutinefunction`` look for on a callable that is not a
-    function (``inspect._signature_is_functionlike``), taken from an ``async def`` with the same signature: a scope's
-    ``receive`` and ``send`` then answer as uvicorn's ``async def`` methods do (asgiref's ``async_to_sync`` and
-    frameworks check them)."""
-    return {
-        "__slots__": (),
-        "__name__": name,
-        "__code__": template.__code__,
-        "__defaults__": None,
-        "__kwdefaults__": None,
-        "__annotations__": {},
-        "__doc__": template.__doc__,
-        "_is_coroutine": asyncio.coroutines._is_coroutine,
-    }
+def _make_functionlike(kind, template):
+    """Gives ``kind`` (the C type of a scope's ``receive`` or ``send``) what ``inspect.iscoroutinefunction`` and
+    ``asyncio.iscoroutinefunction`` look for on a callable that is not a function
+    (``inspect._signature_is_functionlike``; the ``__name__`` of an instance is the C type's), taken from an
+    ``async def`` with the same signature: a scope's ``receive`` and ``send`` then answer as uvicorn's ``async def``
+    methods do (asgiref's ``async_to_sync`` and frameworks check them)."""
+    kind.__code__ = template.__code__
+    kind.__defaults__ = None
+    kind.__kwdefaults__ = None
+    kind.__annotations__ = {}
+    kind.__doc__ = template.__doc__
+    kind._is_coroutine = asyncio.coroutines._is_coroutine
 
 
 def _define_receive_and_send():
-    global receive, send
-    receive = type("receive", (_native_callable,), _like("receive", _receive_signature))
-    send = type("send", (_native_callable,), _like("send", _send_signature))
+    _make_functionlike(receive, _receive_signature)
+    _make_functionlike(send, _send_signature)
     # A call is a coroutine to asyncio (create_task, ensure_future, gather) as an async def's result is.
     collections.abc.Coroutine.register(_native_call)
 
