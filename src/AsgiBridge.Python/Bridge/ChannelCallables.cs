@@ -35,18 +35,7 @@ internal static unsafe class ChannelCallables
     private const int MessageOffset = 32;
     private const int WaiterOffset = 40;
 
-    // Include/typeslots.h, Include/object.h, Include/methodobject.h.
-    private const int SlotTpCall = 50;
-    private const int SlotTpDealloc = 52;
-    private const int SlotTpDoc = 56;
-    private const int SlotTpIter = 62;
-    private const int SlotTpIterNext = 63;
-    private const int SlotTpMethods = 64;
-    private const int SlotTpGetSet = 73;
-    private const int SlotAmAwait = 77;
-    private const int SlotAmSend = 81;
-    private const uint FlagsDefault = 1u << 18; // Py_TPFLAGS_DEFAULT = Py_TPFLAGS_HAVE_VERSION_TAG
-    private const uint FlagDisallowInstantiation = 1u << 7;
+    // Include/object.h: what am_send returns.
     private const int PyGenReturn = 0;
     private const int PyGenError = -1;
     private const int PyGenNext = 1;
@@ -76,19 +65,17 @@ internal static unsafe class ChannelCallables
     {
         ReceiveType = NewCallableType("asgibridge_loop.receive", "A scope's ASGI receive (AsgiBridge).");
         SendType = NewCallableType("asgibridge_loop.send", "A scope's ASGI send (AsgiBridge).");
-        CallType = NewType("asgibridge_loop._native_call", CallSize, FlagsDefault | FlagDisallowInstantiation,
-        [
-            (SlotTpDealloc, (nint)(delegate* unmanaged[Cdecl]<nint, void>)&CallDealloc),
-            (SlotAmAwait, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallAwait),
-            (SlotAmSend, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint*, int>)&CallAmSend),
-            (SlotTpIter, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallAwait),
-            (SlotTpIterNext, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallIterNext),
-            (SlotTpMethods, Methods(
+        CallType = CTables.NewType("asgibridge_loop._native_call", CallSize, CTables.FlagsDefault | CTables.FlagDisallowInstantiation,
+            (CTables.SlotTpDealloc, (nint)(delegate* unmanaged[Cdecl]<nint, void>)&CallDealloc),
+            (CTables.SlotAmAwait, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallAwait),
+            (CTables.SlotAmSend, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint*, int>)&CallAmSend),
+            (CTables.SlotTpIter, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallAwait),
+            (CTables.SlotTpIterNext, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallIterNext),
+            (CTables.SlotTpMethods, CTables.Methods(
                 ("send", Fast(&CallSendMethod)),
                 ("throw", Fast(&CallThrowMethod)),
                 ("close", Fast(&CallCloseMethod)))),
-            (SlotTpDoc, Utf8("An awaited receive() or send(): a coroutine of the AsgiBridge bridge.")),
-        ]);
+            (CTables.SlotTpDoc, CTables.Utf8("An awaited receive() or send(): a coroutine of the AsgiBridge bridge.")));
         CPython.SetAttr(module, "receive", ReceiveType);
         CPython.SetAttr(module, "send", SendType);
         CPython.SetAttr(module, "_native_call", CallType);
@@ -109,65 +96,15 @@ internal static unsafe class ChannelCallables
 
     private static nint NewCallableType(string name, string doc)
     {
-        // PyGetSetDef { name, get, set, doc, closure } (40 bytes), ending with a zeroed entry: __name__ and
-        // __qualname__ read on an instance, as on a function.
-        var getset = (nint*)NativeMemory.AllocZeroed(3 * 40);
-        nint getName = (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint>)&CallableName;
-        getset[0] = Utf8("__name__");
-        getset[1] = getName;
-        getset[5] = Utf8("__qualname__");
-        getset[6] = getName;
-        return NewType(name, CallableSize, FlagsDefault | FlagDisallowInstantiation,
-        [
-            (SlotTpCall, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint, nint>)&CallableCall),
-            (SlotTpGetSet, (nint)getset),
-            (SlotTpDoc, Utf8(doc)),
-        ]);
-    }
-
-    private static nint NewType(string name, int basicSize, uint flags, ReadOnlySpan<(int Slot, nint Function)> slots)
-    {
-        // PyType_Slot { int slot; void *pfunc; } (16 bytes), ending with { 0, NULL }; PyType_Spec { const char *name;
-        // int basicsize; int itemsize; unsigned int flags; PyType_Slot *slots; } (32 bytes). Kept for the process.
-        var slotArray = (nint*)NativeMemory.AllocZeroed((nuint)((slots.Length + 1) * 16));
-        for (var i = 0; i < slots.Length; i++)
-        {
-            *(int*)(slotArray + (2 * i)) = slots[i].Slot;
-            slotArray[(2 * i) + 1] = slots[i].Function;
-        }
-
-        var spec = (byte*)NativeMemory.AllocZeroed(32);
-        *(nint*)spec = Utf8(name);
-        *(int*)(spec + 8) = basicSize;
-        *(uint*)(spec + 16) = flags;
-        *(nint**)(spec + 24) = slotArray;
-        var type = CPythonTypes.FromSpec(spec);
-        if (type == 0)
-        {
-            CPython.PrintError();
-            throw new InvalidOperationException($"Could not create the bridge type {name}.");
-        }
-
-        return type;
-    }
-
-    private static nint Methods(params ReadOnlySpan<(string Name, nint Function)> methods)
-    {
-        // PyMethodDef { name, function, flags, doc } (32 bytes), ending with a zeroed entry.
-        var defs = (nint*)NativeMemory.AllocZeroed((nuint)((methods.Length + 1) * 32));
-        for (var i = 0; i < methods.Length; i++)
-        {
-            defs[4 * i] = Utf8(methods[i].Name);
-            defs[(4 * i) + 1] = methods[i].Function;
-            defs[(4 * i) + 2] = CPython.MethFastCall;
-        }
-
-        return (nint)defs;
+        // __name__ and __qualname__ read on an instance, as on a function.
+        var getName = (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint>)&CallableName;
+        return CTables.NewType(name, CallableSize, CTables.FlagsDefault | CTables.FlagDisallowInstantiation,
+            (CTables.SlotTpCall, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint, nint>)&CallableCall),
+            (CTables.SlotTpGetSet, CTables.Getters(("__name__", getName), ("__qualname__", getName))),
+            (CTables.SlotTpDoc, CTables.Utf8(doc)));
     }
 
     private static nint Fast(delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function) => (nint)function;
-
-    private static nint Utf8(string text) => Marshal.StringToCoTaskMemUTF8(text);
 
     /// <summary>An instance's <c>__name__</c>: <c>"receive"</c> or <c>"send"</c>.</summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]

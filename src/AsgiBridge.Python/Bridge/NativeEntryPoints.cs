@@ -13,9 +13,6 @@ namespace AsgiBridge.Python.Bridge;
 /// </summary>
 internal static unsafe class NativeEntryPoints
 {
-    // PyMethodDef (Include/methodobject.h): name, function, flags, doc; 32 bytes on 64-bit. Kept for the process.
-    private const int MethodDefSize = 4 * 8;
-
     private static nint s_readableDef;
     private static nint s_writableDef;
 
@@ -36,14 +33,7 @@ internal static unsafe class NativeEntryPoints
     /// <summary>A socket watch's write callback, as <see cref="NewReadable"/>.</summary>
     public static nint NewWritable(nint id) => CPython.NewFunction(s_writableDef, id);
 
-    private static nint Def(string name, delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function)
-    {
-        var def = (nint*)NativeMemory.AllocZeroed(MethodDefSize);
-        def[0] = Marshal.StringToCoTaskMemUTF8(name);
-        def[1] = (nint)function;
-        def[2] = CPython.MethFastCall;
-        return (nint)def;
-    }
+    private static nint Def(string name, delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function) => CTables.Methods((name, (nint)function));
 
     private static void Add(nint module, string name, delegate* unmanaged[Cdecl]<nint, nint*, nint, nint> function)
     {

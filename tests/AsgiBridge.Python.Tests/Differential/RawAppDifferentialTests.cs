@@ -30,6 +30,8 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
         Skip.If(pair.SkipReason is not null, pair.SkipReason);
         var response = await pair.SameAsync("GET", "/send-awaitable");
         Assert.DoesNotContain("False", response.Text, StringComparison.Ordinal);
+        var reuse = await pair.SameAsync("GET", "/reuse");
+        Assert.Equal("RuntimeError: cannot reuse already awaited coroutine", reuse.Text);
     }
 
     [SkippableFact]

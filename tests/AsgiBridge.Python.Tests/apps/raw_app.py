@@ -133,6 +133,18 @@ async def app(scope, receive, send):
         await asyncio.create_task(pending)
         await asyncio.gather(send({"type": "http.response.body", "body": "\n".join(f"{k}: {v}" for k, v in checks).encode()}))
         return
+    if path == "/reuse":
+        # A send awaited twice is refused as a coroutine is; one closed before it ran sends nothing.
+        call = send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await call
+        try:
+            await call
+            outcome = "awaited twice"
+        except RuntimeError as exc:
+            outcome = f"RuntimeError: {exc}"
+        send({"type": "http.response.body", "body": b"never sent", "more_body": True}).close()
+        await send({"type": "http.response.body", "body": outcome.encode()})
+        return
     if path == "/concurrent-receive":
         await receive()
         first = asyncio.ensure_future(receive())
