@@ -38,15 +38,8 @@ done
 HOST_DLL=$ROOT/src/Host/bin/Release/net10.0/Host.dll
 LOGS=$(mktemp -d)
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-wait_port() {
-  for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 bridge_port=$(free_port)
 taskset -c "$SERVER_CPU" dotnet "$HOST_DLL" --python "$APP" --app-dir "$HERE" --python-exe "$PY" --port "$bridge_port" \

@@ -53,18 +53,8 @@ mkdir -p "$OUT"
 [ "$BUILD" = 1 ] && dotnet build "$ROOT/src/Host" -c Release -v q -nologo >/dev/null
 HOST_DLL=$ROOT/src/Host/bin/Release/net10.0/Host.dll
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-wait_port() {
-  for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# cpu_ticks PID: the process's user + system time so far, in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # run_one SERVER APP KIND: prints "RATE CPU_US": requests/s (http) or echoes/s (ws), and the server's CPU
 # microseconds per request (or echo) of the measured run. KIND: pinned | free | kestrel | ws.

@@ -181,19 +181,7 @@ internal static unsafe class ChannelCallables
 
     /// <summary><c>next(call)</c>: a step with <c>None</c>; a finished step with <c>None</c> is the end of iteration.</summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static nint CallIterNext(nint self)
-    {
-        nint result;
-        switch (Step(self, CPython.None, &result))
-        {
-            case PyGenNext:
-                return result;
-            case PyGenReturn:
-                return StopIteration(result);
-            default:
-                return 0;
-        }
-    }
+    private static nint CallIterNext(nint self) => Resume(self, CPython.None);
 
     /// <summary><c>call.send(value)</c>, as a coroutine's.</summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
@@ -205,8 +193,14 @@ internal static unsafe class ChannelCallables
             return 0;
         }
 
+        return Resume(self, args[0]);
+    }
+
+    /// <summary>A step outside <c>am_send</c>: the value it yields, or 0 with <c>StopIteration(result)</c> or the error raised.</summary>
+    private static nint Resume(nint self, nint value)
+    {
         nint result;
-        switch (Step(self, args[0], &result))
+        switch (Step(self, value, &result))
         {
             case PyGenNext:
                 return result;
