@@ -210,11 +210,6 @@ internal sealed class PythonChannel : IValueTaskSource
     {
         _receiveInFlight = false;
         var (received, error) = (_received, _receiveError);
-        if (_finished)
-        {
-            return;
-        }
-
         var waiter = _receiveWaiter;
         _receiveWaiter = 0;
         if (waiter != 0 && Settle(waiter, error, error is null ? EventsToPython.Convert(received!) : 0))
@@ -223,7 +218,7 @@ internal sealed class PythonChannel : IValueTaskSource
             return;
         }
 
-        _hasReceived = true; // nobody waits any more: the next receive() gets it
+        _hasReceived = !_finished; // nobody waits any more: the next receive() gets it
     }
 
     /// <summary>Resolves the send future. Loop thread.</summary>
@@ -234,13 +229,9 @@ internal sealed class PythonChannel : IValueTaskSource
         _sendError = null;
         var waiter = _sendWaiter;
         _sendWaiter = 0;
-        if (!_finished && waiter != 0)
+        if (waiter != 0)
         {
             Settle(waiter, error, error is null ? CPython.NewNone() : 0);
-        }
-        else
-        {
-            CPython.DecRef(waiter);
         }
     }
 
@@ -282,7 +273,7 @@ internal sealed class PythonChannel : IValueTaskSource
         _loop.Post(this, WorkKind.SendCompleted);
     }
 
-    /// <summary>Sets a future's result (<paramref name="value"/>, stolen) or exception; false when it was cancelled meanwhile.</summary>
+    /// <summary>Sets a future's (stolen) result (<paramref name="value"/>, stolen) or exception; false when it was cancelled meanwhile.</summary>
     private bool Settle(nint future, Exception? error, nint value)
     {
         nint result;
@@ -353,9 +344,21 @@ internal sealed class PythonChannel : IValueTaskSource
 
         _finished = true;
         _loop.Forget(_id);
-        CPython.DecRef(_receiveWaiter);
-        CPython.DecRef(_sendWaiter);
-        _receiveWaiter = _sendWaiter = 0;
+
+        // A receive or send still in flight on the server's side completes after this (a waiting receive gets the
+        // disconnect event once the app has returned), and its future is settled then: a task of the app's still
+        // awaiting it wakes, as under uvicorn, rather than waiting for ever. A future with nothing in flight is let go.
+        if (!_receiveInFlight)
+        {
+            CPython.DecRef(_receiveWaiter);
+            _receiveWaiter = 0;
+        }
+
+        if (!_sendInFlight)
+        {
+            CPython.DecRef(_sendWaiter);
+            _sendWaiter = 0;
+        }
 
         // Called from inside the task (its _run reports the outcome): the loop holds the task while it runs a step.
         CPython.DecRef(_task);

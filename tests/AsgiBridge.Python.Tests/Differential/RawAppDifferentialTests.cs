@@ -35,6 +35,19 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
     }
 
     [SkippableFact]
+    public async Task A_task_awaiting_receive_when_the_app_returns_gets_http_disconnect()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        foreach (var port in new[] { pair.Bridge.Port, pair.Uvicorn.Port })
+        {
+            Assert.Equal("started", (await RawHttp.SendAsync(port, "GET", "/late-receive")).Text);
+        }
+
+        var result = await pair.SameAsync("GET", "/late-receive-result");
+        Assert.Equal("[\"http.disconnect\"]", result.Text);
+    }
+
+    [SkippableFact]
     public async Task Response_headers_keep_their_order_and_duplicates_and_binary_bodies_are_exact()
     {
         Skip.If(pair.SkipReason is not null, pair.SkipReason);

@@ -8,6 +8,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 last_disconnect = {}
 
 
+# What a task of the app's, still awaiting receive() when the app returned, got (/late-receive).
+late_receives = []
+_late_tasks = set()
+
+
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
         while True:
@@ -132,6 +137,27 @@ async def app(scope, receive, send):
         ]
         await asyncio.create_task(pending)
         await asyncio.gather(send({"type": "http.response.body", "body": "\n".join(f"{k}: {v}" for k, v in checks).encode()}))
+        return
+    if path == "/late-receive":
+        # A task outlives the app while it awaits receive(): the response's end wakes it with http.disconnect.
+        await receive()
+
+        async def watch():
+            late_receives.append((await receive())["type"])
+
+        task = asyncio.get_running_loop().create_task(watch())
+        _late_tasks.add(task)
+        task.add_done_callback(_late_tasks.discard)
+        await asyncio.sleep(0)
+        await text(send, 200, b"started")
+        return
+    if path == "/late-receive-result":
+        for _ in range(100):
+            if late_receives:
+                break
+            await asyncio.sleep(0.01)
+        await text(send, 200, json.dumps(late_receives).encode())
+        late_receives.clear()
         return
     if path == "/reuse":
         # A send awaited twice is refused as a coroutine is; one closed before it ran sends nothing.
