@@ -40,6 +40,10 @@ internal static unsafe class ChannelCallables
     private const int PyGenError = -1;
     private const int PyGenNext = 1;
 
+    // The kind field: the direction (Kind) in bit 0, and whether the scope is a request's.
+    private const int KindMask = 1;
+    private const int HttpScopeFlag = 2;
+
     // A call's state: not yet stepped, waiting on the channel's future, finished.
     private const int Fresh = 0;
     private const int Waiting = 1;
@@ -81,14 +85,17 @@ internal static unsafe class ChannelCallables
         CPython.SetAttr(module, "_native_call", CallType);
     }
 
-    /// <summary>A new <c>receive</c> or <c>send</c> bound to scope <paramref name="id"/>; 0 with the error set.</summary>
-    public static nint NewCallable(long id, Kind kind)
+    /// <summary>
+    /// A new <c>receive</c> or <c>send</c> bound to scope <paramref name="id"/> (<paramref name="httpScope"/>: an
+    /// <c>http</c> scope's); 0 with the error set.
+    /// </summary>
+    public static nint NewCallable(long id, Kind kind, bool httpScope)
     {
         var callable = CPythonTypes.Alloc(kind == Kind.Send ? SendType : ReceiveType);
         if (callable != 0)
         {
             *(long*)(callable + IdOffset) = id;
-            *(int*)(callable + KindOffset) = (int)kind;
+            *(int*)(callable + KindOffset) = (int)kind | (httpScope ? HttpScopeFlag : 0);
         }
 
         return callable;
@@ -112,7 +119,7 @@ internal static unsafe class ChannelCallables
     {
         try
         {
-            return PyStrings.New((Kind)(*(int*)(self + KindOffset)) == Kind.Send ? "send" : "receive");
+            return PyStrings.New(KindOf(self) == Kind.Send ? "send" : "receive");
         }
         catch (Exception ex)
         {
@@ -126,7 +133,7 @@ internal static unsafe class ChannelCallables
     {
         try
         {
-            var kind = (Kind)(*(int*)(self + KindOffset));
+            var kind = KindOf(self);
             var count = CPythonTypes.TupleSize(args);
             var expected = kind == Kind.Send ? 1 : 0;
             if (count != expected || (kwargs != 0 && CPythonTypes.DictSize(kwargs) != 0))
@@ -144,7 +151,7 @@ internal static unsafe class ChannelCallables
             }
 
             *(long*)(call + IdOffset) = *(long*)(self + IdOffset);
-            *(int*)(call + KindOffset) = (int)kind;
+            *(int*)(call + KindOffset) = *(int*)(self + KindOffset);
             if (kind == Kind.Send)
             {
                 var message = CPythonTypes.TupleItem(args, 0);
@@ -320,19 +327,26 @@ internal static unsafe class ChannelCallables
         *(nint*)(self + MessageOffset) = 0;
         var channel = loop.Find(*(long*)(self + IdOffset));
         nint outcome;
-        if (channel is null)
+        if (channel is not null)
         {
-            CPython.SetError(loop.Refs.RuntimeError, "receive() or send() called after the ASGI app returned for this scope.");
-            outcome = 0;
+            outcome = KindOf(self) == Kind.Send ? channel.Send(message) : channel.Receive();
+        }
+        else if (KindOf(self) == Kind.Receive && (*(int*)(self + KindOffset) & HttpScopeFlag) != 0)
+        {
+            // As uvicorn's receive() once the response is complete.
+            outcome = EventsToPython.HttpDisconnect();
         }
         else
         {
-            outcome = (Kind)(*(int*)(self + KindOffset)) == Kind.Send ? channel.Send(message) : channel.Receive();
+            CPython.SetError(loop.Refs.RuntimeError, "receive() or send() called after the ASGI app returned for this scope.");
+            outcome = 0;
         }
 
         CPython.DecRef(message);
         return outcome;
     }
+
+    private static Kind KindOf(nint self) => (Kind)(*(int*)(self + KindOffset) & KindMask);
 
     /// <summary>Drops what a call holds: its message (not yet sent) and the future's iterator.</summary>
     private static void Release(nint self)

@@ -51,6 +51,9 @@ internal static class EventsToPython
         }
     }
 
+    /// <summary><c>{"type": "http.disconnect"}</c>: what a request's <c>receive()</c> gets once the app has returned.</summary>
+    public static nint HttpDisconnect() => WithType("http.disconnect");
+
     private static nint WithType(string type)
     {
         var dict = CPython.NewDict();

@@ -80,8 +80,8 @@ internal sealed class PythonChannel : IValueTaskSource
         }
 
         var h = CPython.NewInt(id);
-        var receive = ChannelCallables.NewCallable(id, ChannelCallables.Kind.Receive);
-        var send = ChannelCallables.NewCallable(id, ChannelCallables.Kind.Send);
+        var receive = ChannelCallables.NewCallable(id, ChannelCallables.Kind.Receive, _scope.Type == "http");
+        var send = ChannelCallables.NewCallable(id, ChannelCallables.Kind.Send, _scope.Type == "http");
         if (h == 0 || receive == 0 || send == 0)
         {
             CPython.DecRef(receive);

@@ -139,11 +139,14 @@ async def app(scope, receive, send):
         await asyncio.gather(send({"type": "http.response.body", "body": "\n".join(f"{k}: {v}" for k, v in checks).encode()}))
         return
     if path == "/late-receive":
-        # A task outlives the app while it awaits receive(): the response's end wakes it with http.disconnect.
+        # A task outlives the app while it awaits receive(): the response's end wakes it with http.disconnect, and a
+        # receive() it calls afterwards gets http.disconnect too.
         await receive()
 
         async def watch():
             late_receives.append((await receive())["type"])
+            await asyncio.sleep(0.01)
+            late_receives.append((await receive())["type"])  # called after the app returned
 
         task = asyncio.get_running_loop().create_task(watch())
         _late_tasks.add(task)
@@ -153,7 +156,7 @@ async def app(scope, receive, send):
         return
     if path == "/late-receive-result":
         for _ in range(100):
-            if late_receives:
+            if len(late_receives) >= 2:
                 break
             await asyncio.sleep(0.01)
         await text(send, 200, json.dumps(late_receives).encode())
