@@ -159,7 +159,15 @@ internal static class EventsFromPython
                 return null;
             }
 
-            return name is null || value is null || third != 0 ? null : new AsgiHeader(name, value);
+            if (name is null || value is null || third != 0)
+            {
+                return null;
+            }
+
+            // ASGI: header names must be lowercased. uvicorn lowercases a name an app sends otherwise, and so does the
+            // bridge, so both servers write the same bytes (a name that is not ASCII is refused later anyway).
+            System.Text.Ascii.ToLowerInPlace(name, out _);
+            return new AsgiHeader(name, value);
         }
         finally
         {

@@ -35,6 +35,34 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
     }
 
     [SkippableFact]
+    public async Task Header_names_the_app_did_not_lowercase_are_written_lowercased()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        await pair.SameAsync("GET", "/header-case");
+
+        // RawHttp compares names case-insensitively: the exact bytes are read here.
+        foreach (var port in new[] { pair.Bridge.Port, pair.Uvicorn.Port })
+        {
+            var head = await ResponseHeadAsync(port, "/header-case");
+            Assert.Contains("\r\nx-custom: Value\r\n", head, StringComparison.Ordinal);
+            Assert.Contains("\r\ncontent-type: text/plain\r\n", head, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<string> ResponseHeadAsync(int port, string target)
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cancel.Token);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nhost: testserver\r\nconnection: close\r\n\r\n"), cancel.Token);
+        using var received = new MemoryStream();
+        await stream.CopyToAsync(received, cancel.Token);
+        var text = Encoding.Latin1.GetString(received.ToArray());
+        return text[..(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 2)];
+    }
+
+    [SkippableFact]
     public async Task A_task_awaiting_receive_when_the_app_returns_gets_http_disconnect()
     {
         Skip.If(pair.SkipReason is not null, pair.SkipReason);

@@ -138,6 +138,11 @@ async def app(scope, receive, send):
         await asyncio.create_task(pending)
         await asyncio.gather(send({"type": "http.response.body", "body": "\n".join(f"{k}: {v}" for k, v in checks).encode()}))
         return
+    if path == "/header-case":
+        # Header names the app did not lowercase (ASGI says it must): both servers write them lowercased.
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"X-Custom", b"Value"), (b"Content-Type", b"text/plain"), (b"Content-Length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+        return
     if path == "/late-receive":
         # A task outlives the app while it awaits receive(): the response's end wakes it with http.disconnect, and a
         # receive() it calls afterwards gets http.disconnect too.
