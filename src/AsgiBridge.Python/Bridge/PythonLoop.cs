@@ -305,6 +305,7 @@ internal sealed class PythonLoop : IDisposable
         Refs.Bind(RawPointer(module));
         PyStrings.Init();
         StatusPhrases.UseInterpreters();
+        AsgiBridge.Cycle.UnsizedBodies.StreamAsUvicornDoes();
 
         int readFd, writeFd;
         using (var os = Py.Import("os"))

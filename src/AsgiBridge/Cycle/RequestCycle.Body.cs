@@ -124,9 +124,10 @@ internal sealed partial class RequestCycle
     /// <summary>
     /// What the body carries, by the contract's rules: nothing for HEAD, 1xx, 204 and 304; the application's
     /// content-length when it gave one; a computed content-length when the body is sent in one piece (unless trailer
-    /// fields will follow on HTTP/1.1, which need a chunked body); otherwise an unknown length (the wire streams it).
+    /// fields will follow on HTTP/1.1, which need a chunked body, or the host streams such bodies: <see
+    /// cref="UnsizedBodies"/>; a file's length is always known); otherwise an unknown length (the wire streams it).
     /// </summary>
-    private void DecideBody(long firstLength, bool moreBody)
+    private void DecideBody(long firstLength, bool moreBody, bool isFile = false)
     {
         if (_status < 200 || _status == 204 || _status == 304)
         {
@@ -136,7 +137,7 @@ internal sealed partial class RequestCycle
         {
             _bodyKind = _isHead ? ResponseBodyKind.None : ResponseBodyKind.ContentLength;
         }
-        else if (!moreBody && !(_trailersAnnounced && TrailerSupport == TrailerSupport.ChunkedBody))
+        else if (!moreBody && (isFile || !UnsizedBodies.Streamed) && !(_trailersAnnounced && TrailerSupport == TrailerSupport.ChunkedBody))
         {
             // A HEAD response still announces the length its GET would have (RFC 9110 §9.3.2), unless that is unknown.
             _bodyKind = _isHead ? ResponseBodyKind.None : ResponseBodyKind.ContentLength;
@@ -200,7 +201,7 @@ internal sealed partial class RequestCycle
             }
 
             CheckPathSendAllowed();
-            DecideBody(length, moreBody: false);
+            DecideBody(length, moreBody: false, isFile: true);
             CountPiece(length, last: true, "'http.response.pathsend' event: key 'path'");
             _state = ResponseState.Complete;
             await _wire.WriteFileAsync(file, length, path).ConfigureAwait(false);

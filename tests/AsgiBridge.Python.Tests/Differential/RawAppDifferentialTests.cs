@@ -49,6 +49,19 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
         }
     }
 
+    [SkippableFact]
+    public async Task A_body_in_one_piece_without_a_content_length_is_framed_as_uvicorn_frames_it()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        Assert.Equal("one piece", (await pair.SameAsync("GET", "/one-piece")).Text);
+        foreach (var port in new[] { pair.Bridge.Port, pair.Uvicorn.Port })
+        {
+            var head = await ResponseHeadAsync(port, "/one-piece");
+            Assert.Contains("\r\ntransfer-encoding: chunked\r\n", head, StringComparison.Ordinal);
+            Assert.DoesNotContain("content-length", head, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     private static async Task<string> ResponseHeadAsync(int port, string target)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -214,7 +227,15 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
         foreach (var server in new[] { pair.Bridge, pair.Uvicorn })
         {
             Assert.Empty(await RawWebSocket.CloseWithoutCodeAsync(server.Port, "/ws"));
+
+            // The close handshake can end before the app's task has taken the disconnect event: ask until it has.
             var seen = await RawHttp.SendAsync(server.Port, "GET", "/last-disconnect");
+            for (var attempt = 0; attempt < 100 && seen.Text == "{}"; attempt++)
+            {
+                await Task.Delay(20);
+                seen = await RawHttp.SendAsync(server.Port, "GET", "/last-disconnect");
+            }
+
             Assert.Equal("{\"code\": 1005}", seen.Text);
         }
     }

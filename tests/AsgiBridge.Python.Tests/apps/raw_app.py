@@ -138,6 +138,11 @@ async def app(scope, receive, send):
         await asyncio.create_task(pending)
         await asyncio.gather(send({"type": "http.response.body", "body": "\n".join(f"{k}: {v}" for k, v in checks).encode()}))
         return
+    if path == "/one-piece":
+        # A body in one piece without a content-length: both servers stream it (chunked), as uvicorn decides at start.
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"one piece"})
+        return
     if path == "/header-case":
         # Header names the app did not lowercase (ASGI says it must): both servers write them lowercased.
         await send({"type": "http.response.start", "status": 200, "headers": [(b"X-Custom", b"Value"), (b"Content-Type", b"text/plain"), (b"Content-Length", b"2")]})
