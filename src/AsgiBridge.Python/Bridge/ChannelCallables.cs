@@ -272,17 +272,17 @@ internal static unsafe class ChannelCallables
                     return PyGenError;
                 }
 
-                var refs = PythonLoop.Current!.Refs;
-                if (outcome == refs.Sent || CPython.TypeOf(outcome) == CPythonTypes.DictType)
+                // A send accepted at once (its result is None), or the received event: no suspension.
+                if (outcome == PythonLoop.Current!.Refs.Sent)
                 {
-                    // A send accepted at once (its result is None), or the received event: no suspension.
-                    var value = outcome == refs.Sent ? CPython.NewNone() : outcome;
-                    if (outcome == refs.Sent)
-                    {
-                        CPython.DecRef(outcome);
-                    }
+                    CPython.DecRef(outcome);
+                    *result = CPython.NewNone();
+                    return PyGenReturn;
+                }
 
-                    *result = value;
+                if (CPython.TypeOf(outcome) == CPythonTypes.DictType)
+                {
+                    *result = outcome;
                     return PyGenReturn;
                 }
 

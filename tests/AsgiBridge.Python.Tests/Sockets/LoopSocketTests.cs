@@ -37,6 +37,9 @@ public sealed class LoopSocketTests(LoopSocketServer fixture) : IClassFixture<Lo
         Assert.True(after["send_batches"] - before["send_batches"] >= Requests, $"send batches: {after["send_batches"] - before["send_batches"]}");
         var perRequest = (double)(after["pool_work_items"] - before["pool_work_items"]) / scopes;
         Assert.True(perRequest < 0.2, $"{perRequest:F2} thread-pool work items per request");
+
+        // The process's .NET garbage collections are counted beside them (docs/python.md, "Counted costs").
+        Assert.True(after["gc_collections"] >= before["gc_collections"], "gc_collections went back");
     }
 
     [SkippableFact]
