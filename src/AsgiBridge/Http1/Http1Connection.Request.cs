@@ -35,7 +35,7 @@ internal sealed partial class Http1Connection
             Log.RequestRefused(_logger, "Asgi:LimitConcurrency or Asgi:LimitMaxRequests reached");
             var answer = ServerAnswer.ServiceUnavailable;
             _telemetry.Refused(_head, _client, answer.Body.Length);
-            await _output.WriteAnswerAsync(answer).ConfigureAwait(false);
+            await _output.WriteStandInAsync(answer).ConfigureAwait(false);
             return false;
         }
 
@@ -146,7 +146,7 @@ internal sealed partial class Http1Connection
                 Log.AppReturnedWithoutResponse(_logger, scope.Method, scope.Path);
             }
 
-            await _output.WriteAnswerAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
+            await _output.WriteStandInAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
             return false;
         }
 

@@ -86,15 +86,43 @@ internal sealed partial class Http1OutputProducer
         WriteAnswerAsync(ServerAnswer.Text(status, message), extraHeaderLines);
 
     /// <summary>The server's own answer (<see cref="ServerAnswer"/>) with <c>connection: close</c>, flushed at once.</summary>
-    public async ValueTask WriteAnswerAsync(ServerAnswer answer, byte[]? extraHeaderLines = null)
+    public ValueTask WriteAnswerAsync(ServerAnswer answer, byte[]? extraHeaderLines = null) =>
+        WriteAnswerAsync(answer, ResponseFraming.ContentLength, extraHeaderLines);
+
+    /// <summary>
+    /// An answer in the application's place for a parsed request (the 500 page, the 503 of a limit), framed as that
+    /// request's own response would be: no body for HEAD (RFC 9110 §9.3.2), and streamed — chunked on HTTP/1.1 — where
+    /// the host frames unsized bodies as uvicorn does (<see cref="UnsizedBodies"/>), since uvicorn sends these answers
+    /// through the application's send path without a content-length.
+    /// </summary>
+    public ValueTask WriteStandInAsync(ServerAnswer answer)
     {
-        _telemetry.Answered(answer.Status, answer.Body.Length);
+        var framing = _head.Method == "HEAD" ? ResponseFraming.None
+            : !UnsizedBodies.Streamed ? ResponseFraming.ContentLength
+            : _head.IsHttp10 ? ResponseFraming.CloseDelimited
+            : ResponseFraming.Chunked;
+        return WriteAnswerAsync(answer, framing, extraHeaderLines: null);
+    }
+
+    private async ValueTask WriteAnswerAsync(ServerAnswer answer, ResponseFraming framing, byte[]? extraHeaderLines)
+    {
+        var bodyLength = framing == ResponseFraming.None ? 0 : answer.Body.Length;
+        _telemetry.Answered(answer.Status, bodyLength);
         var output = OpenOutput(MaxSpanHint);
         output.Write(StatusLines.Get(answer.Status));
         output.Write("content-type: "u8);
         output.WriteAscii(answer.ContentType);
         output.Write("\r\n"u8);
-        output.WriteContentLength(answer.Body.Length);
+        if (framing == ResponseFraming.Chunked)
+        {
+            output.Write("transfer-encoding: chunked\r\n"u8);
+        }
+        else if (framing == ResponseFraming.ContentLength || (framing == ResponseFraming.None && !UnsizedBodies.Streamed))
+        {
+            // A HEAD answer announces the length the body would have had (RFC 9110 §8.6), unless it would be streamed.
+            output.WriteContentLength(answer.Body.Length);
+        }
+
         output.Write("connection: close\r\n"u8);
         if (extraHeaderLines is not null)
         {
@@ -103,7 +131,17 @@ internal sealed partial class Http1OutputProducer
 
         WriteServerHeaders(ref output);
         output.Write("\r\n"u8);
-        output.WriteAscii(answer.Body);
+        if (framing == ResponseFraming.Chunked)
+        {
+            output.WriteChunkHeader(answer.Body.Length);
+            output.WriteAscii(answer.Body);
+            output.Write("\r\n0\r\n\r\n"u8);
+        }
+        else if (bodyLength > 0)
+        {
+            output.WriteAscii(answer.Body);
+        }
+
         CommitOutput(ref output);
         await FlushOutputAsync().ConfigureAwait(false);
     }

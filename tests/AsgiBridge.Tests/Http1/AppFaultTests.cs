@@ -31,6 +31,19 @@ public sealed class AppFaultTests
     }
 
     [Fact]
+    public async Task The_500_of_a_HEAD_request_announces_the_page_length_and_sends_no_body()
+    {
+        // RFC 9110 §9.3.2: no content in a response to HEAD, even the server's own page; the connection closes.
+        await using var server = await TestServer.StartAsync((scope, receive, send) => throw new InvalidOperationException("boom"));
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync("HEAD /fault HTTP/1.1\r\nHost: x\r\n\r\n");
+        var text = await client.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 500 Internal Server Error\r\n", text, StringComparison.Ordinal);
+        Assert.Contains("\r\ncontent-length: 21\r\n", text, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_first_body_over_the_declared_content_length_is_answered_500_with_nothing_of_it_sent()
     {
         await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
