@@ -21,6 +21,15 @@ public static partial class PythonProcessHost
     /// </summary>
     public const string MarkerVariable = "ASGIBRIDGE_PYTHON_HOST";
 
+    /// <summary>
+    /// .NET multiplies its tier-up delay (the quiet time before hot methods are recompiled optimized) by ten in a
+    /// process limited to one CPU — a one-CPU container or cpuset, <c>taskset</c> — to favour start-up there. A server
+    /// whose event-loop thread keeps that CPU busy then runs the bridge's first-tier code for tens of seconds after a
+    /// start or a <c>--reload</c> (docs/python.md, "Embedding"); the host keeps .NET's usual delay unless this variable
+    /// (or its <c>COMPlus_</c> spelling) is set. Elsewhere it changes nothing.
+    /// </summary>
+    internal const string TierUpDelayVariable = "DOTNET_TC_DelaySingleProcMultiplier";
+
     /// <summary>The launcher, copied next to this assembly.</summary>
     internal const string LauncherFileName = "asgibridge_pyhost.py";
 
@@ -89,6 +98,11 @@ public static partial class PythonProcessHost
         }
 
         environment.Add($"{MarkerVariable}={interpreter.Choice}");
+        if (Environment.GetEnvironmentVariable(TierUpDelayVariable) is null && Environment.GetEnvironmentVariable("COMPlus_TC_DelaySingleProcMultiplier") is null)
+        {
+            environment.Add($"{TierUpDelayVariable}=1");
+        }
+
         var errno = ExecNative.Execve(argv, [.. environment]);
         return $"python3 could not be started ({interpreter.Executable}: errno {errno})";
     }

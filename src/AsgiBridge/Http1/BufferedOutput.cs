@@ -81,7 +81,15 @@ internal ref struct BufferedOutput
     {
         Ensure(12);
         var span = _span[_buffered..];
-        length.TryFormat(span, out var written, "x", System.Globalization.CultureInfo.InvariantCulture);
+
+        // Lowercase hex digits, most significant first (int.TryFormat with "x" takes its slow, culture-aware path).
+        var value = (uint)length;
+        var written = Math.Max(1, (32 - System.Numerics.BitOperations.LeadingZeroCount(value) + 3) / 4);
+        for (var i = written - 1; i >= 0; i--, value >>= 4)
+        {
+            span[i] = "0123456789abcdef"u8[(int)(value & 0xF)];
+        }
+
         span[written] = HttpCharacters.CR;
         span[written + 1] = HttpCharacters.LF;
         _buffered += written + 2;

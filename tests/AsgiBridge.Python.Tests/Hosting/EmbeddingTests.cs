@@ -28,9 +28,24 @@ public sealed class EmbeddingTests
         Assert.False(root.GetProperty("launcher_on_path").GetBoolean());
         Assert.Contains(server.Output, l => l.Contains("embedded: process", StringComparison.Ordinal));
 
+        // .NET's usual tier-up delay even where the process is limited to one CPU (docs/python.md, "Embedding").
+        var environment = (await File.ReadAllTextAsync($"/proc/{server.Pid}/environ")).Split('\0');
+        Assert.Contains("DOTNET_TC_DelaySingleProcMultiplier=1", environment);
+
         // python3 exits as after any script: the interpreter is finalized, atexit handlers run.
         Assert.Equal(0, await server.StopAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains(server.Output, l => l.Contains("process_app: atexit ran", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task A_tier_up_delay_the_user_chose_is_kept()
+    {
+        var missing = PythonPackages.Missing();
+        Skip.If(missing is not null, missing);
+        await using var server = await ServerProcess.StartAsgiBridgeAsync(App, ServerPair.AppDir, [("DOTNET_TC_DelaySingleProcMultiplier", "4")]);
+        var environment = (await File.ReadAllTextAsync($"/proc/{server.Pid}/environ")).Split('\0');
+        Assert.Contains("DOTNET_TC_DelaySingleProcMultiplier=4", environment);
+        Assert.DoesNotContain("DOTNET_TC_DelaySingleProcMultiplier=1", environment);
     }
 
     [SkippableTheory]

@@ -15,7 +15,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private ServerProcess(string name, string fileName, IEnumerable<string> arguments, int port, string? workingDirectory = null)
+    private ServerProcess(string name, string fileName, IEnumerable<string> arguments, int port, string? workingDirectory = null, IEnumerable<(string Name, string Value)>? environment = null)
     {
         Name = name;
         Port = port;
@@ -32,6 +32,11 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         // The host's child processes must not inherit a test runner's settings that change its output.
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+        foreach (var (variable, value) in environment ?? [])
+        {
+            start.Environment[variable] = value;
+        }
+
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Collect(e.Data);
         _process.ErrorDataReceived += (_, e) => Collect(e.Data);
@@ -51,7 +56,11 @@ internal sealed class ServerProcess : IAsyncDisposable
     public IReadOnlyList<string> Output => [.. _output];
 
     /// <summary>AsgiBridge's host serving <paramref name="app"/> from <paramref name="appDir"/>.</summary>
-    public static Task<ServerProcess> StartAsgiBridgeAsync(string app, string appDir, params string[] extra)
+    public static Task<ServerProcess> StartAsgiBridgeAsync(string app, string appDir, params string[] extra) =>
+        StartAsgiBridgeAsync(app, appDir, [], extra);
+
+    /// <summary>AsgiBridge's host serving <paramref name="app"/>, with <paramref name="environment"/> added to its environment.</summary>
+    public static Task<ServerProcess> StartAsgiBridgeAsync(string app, string appDir, IEnumerable<(string Name, string Value)> environment, params string[] extra)
     {
         var port = FreePort();
         string[] args =
@@ -60,7 +69,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             "--python-exe", PythonPackages.Python, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--no-access-log", .. extra,
         ];
-        return StartAsync(new ServerProcess("asgibridge", "dotnet", args, port));
+        return StartAsync(new ServerProcess("asgibridge", "dotnet", args, port, environment: environment));
     }
 
     /// <summary>
