@@ -10,9 +10,13 @@ namespace AsgiBridge.Python.Bridge;
 /// </summary>
 internal static class ScopeToPython
 {
+    /// <summary>The keys of an HTTP or WebSocket scope (a WebSocket's <c>subprotocols</c> takes <c>method</c>'s place).</summary>
+    private const int ConnectionScopeKeys = 14;
+
     public static nint Convert(AsgiScope scope, nint lifespanState)
     {
-        var dict = CPython.NewDict();
+        // Sized once: a new dict's table grows twice on the way to 14 keys, re-inserting what it holds each time.
+        var dict = scope.Type == "lifespan" ? CPython.NewDict() : CPython.NewDict(ConnectionScopeKeys);
         CPython.DictSetStolen(dict, PyStrings.Type, PyStrings.New(scope.Type));
         CPython.DictSetStolen(dict, PyStrings.Asgi, scope.AsgiIfMade is { } asgi ? ValuesToPython.Convert(asgi) : DefaultAsgi());
         if (scope.Type == "lifespan")

@@ -54,6 +54,7 @@ internal static unsafe class CPython
     private static delegate* unmanaged<nint, nint> s_listNew;
     private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_listSetItem;
     private static delegate* unmanaged<nint> s_dictNew;
+    private static delegate* unmanaged<nint, nint> s_dictNewPresized;
     private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_dictSetItem;
     private static delegate* unmanaged<nint, nint, nint> s_dictGetItemWithError;
     private static delegate* unmanaged<nint, nint*, nint*, nint*, int> s_dictNext;
@@ -108,6 +109,9 @@ internal static unsafe class CPython
         s_listNew = (delegate* unmanaged<nint, nint>)F("PyList_New");
         s_listSetItem = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int>)F("PyList_SetItem");
         s_dictNew = (delegate* unmanaged<nint>)F("PyDict_New");
+
+        // Not in the limited API, but exported by every CPython the bridge supports; PyDict_New where it is not.
+        s_dictNewPresized = NativeLibrary.TryGetExport(lib, "_PyDict_NewPresized", out var presized) ? (delegate* unmanaged<nint, nint>)presized : null;
         s_dictSetItem = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int>)F("PyDict_SetItem");
         s_dictGetItemWithError = (delegate* unmanaged<nint, nint, nint>)F("PyDict_GetItemWithError");
         s_dictNext = (delegate* unmanaged<nint, nint*, nint*, nint*, int>)F("PyDict_Next");
@@ -257,6 +261,9 @@ internal static unsafe class CPython
     public static void ListSetStolen(nint list, int index, nint item) => s_listSetItem(list, index, item);
 
     public static nint NewDict() => s_dictNew();
+
+    /// <summary>An empty dict with room for <paramref name="entries"/> keys: filling it never resizes its table.</summary>
+    public static nint NewDict(int entries) => s_dictNewPresized is null ? s_dictNew() : s_dictNewPresized(entries);
 
     public static nint DictCopy(nint dict) => s_dictCopy(dict);
 
