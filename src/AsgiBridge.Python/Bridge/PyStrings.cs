@@ -34,6 +34,13 @@ internal static class PyStrings
     public static nint Status { get; private set; }
     public static nint Trailers { get; private set; }
 
+    /// <summary>The names of the extensions a scope may declare (keys of its <c>extensions</c> dict).</summary>
+    public static nint PathSendExtension { get; private set; }
+
+    public static nint EarlyHintExtension { get; private set; }
+
+    public static nint TrailersExtension { get; private set; }
+
     private static readonly Dictionary<string, nint> s_values = new(StringComparer.Ordinal);
 
     public static void Init()
@@ -63,6 +70,9 @@ internal static class PyStrings
         Reason = CPython.Intern("reason");
         Status = CPython.Intern("status");
         Trailers = CPython.Intern("trailers");
+        PathSendExtension = CPython.Intern("http.response.pathsend");
+        EarlyHintExtension = CPython.Intern("http.response.early_hint");
+        TrailersExtension = CPython.Intern("http.response.trailers");
         foreach (var value in new[]
                  {
                      "http", "websocket", "lifespan", "https", "ws", "wss", "1.0", "1.1", "2", "3.0", "2.0", "2.4", "",

@@ -13,6 +13,9 @@ internal static class ScopeToPython
     /// <summary>The keys of an HTTP or WebSocket scope (a WebSocket's <c>subprotocols</c> takes <c>method</c>'s place).</summary>
     private const int ConnectionScopeKeys = 14;
 
+    private static AsgiEndpoint? s_server;
+    private static nint s_serverTuple;
+
     public static nint Convert(AsgiScope scope, nint lifespanState)
     {
         // Sized once: a new dict's table grows twice on the way to 14 keys, re-inserting what it holds each time.
@@ -39,7 +42,7 @@ internal static class ScopeToPython
         CPython.DictSetStolen(dict, PyStrings.RootPath, PyStrings.New(scope.RootPath));
         CPython.DictSetStolen(dict, PyStrings.Headers, Headers(scope.Headers));
         CPython.DictSetStolen(dict, PyStrings.Client, ValuesToPython.Endpoint(scope.Client));
-        CPython.DictSetStolen(dict, PyStrings.Server, ValuesToPython.Endpoint(scope.Server));
+        CPython.DictSetStolen(dict, PyStrings.Server, Server(scope.Server));
         if (scope.Subprotocols is { } subprotocols)
         {
             CPython.DictSetStolen(dict, PyStrings.Subprotocols, ValuesToPython.Convert(subprotocols));
@@ -48,6 +51,29 @@ internal static class ScopeToPython
         CPython.DictSetStolen(dict, PyStrings.State, CPython.DictCopy(lifespanState));
         CPython.DictSetStolen(dict, PyStrings.Extensions, Extensions(scope));
         return dict;
+    }
+
+    /// <summary>
+    /// The <c>server</c> tuple, shared by the scopes of the same listening address: a tuple is immutable, and a host
+    /// listens on few addresses, so the last one made is kept (loop thread only).
+    /// </summary>
+    private static nint Server(AsgiEndpoint? server)
+    {
+        if (server is not null && s_serverTuple != 0 && server == s_server)
+        {
+            CPython.IncRef(s_serverTuple);
+            return s_serverTuple;
+        }
+
+        var tuple = ValuesToPython.Endpoint(server);
+        if (server is not null && tuple != 0)
+        {
+            CPython.DecRef(s_serverTuple);
+            CPython.IncRef(tuple);
+            (s_server, s_serverTuple) = (server, tuple);
+        }
+
+        return tuple;
     }
 
     /// <summary>
@@ -73,9 +99,9 @@ internal static class ScopeToPython
             var extensions = CPython.NewDict();
             if (declared is not null)
             {
-                AddEmpty(extensions, declared.PathSend, "http.response.pathsend");
-                AddEmpty(extensions, declared.EarlyHint, "http.response.early_hint");
-                AddEmpty(extensions, declared.Trailers, "http.response.trailers");
+                AddEmpty(extensions, declared.PathSend, PyStrings.PathSendExtension);
+                AddEmpty(extensions, declared.EarlyHint, PyStrings.EarlyHintExtension);
+                AddEmpty(extensions, declared.Trailers, PyStrings.TrailersExtension);
             }
 
             return extensions;
@@ -83,13 +109,11 @@ internal static class ScopeToPython
 
         return ValuesToPython.Convert(scope.Extensions);
 
-        static void AddEmpty(nint extensions, bool declared, string name)
+        static void AddEmpty(nint extensions, bool declared, nint name)
         {
             if (declared)
             {
-                var key = PyStrings.New(name);
-                CPython.DictSetStolen(extensions, key, CPython.NewDict());
-                CPython.DecRef(key);
+                CPython.DictSetStolen(extensions, name, CPython.NewDict());
             }
         }
     }

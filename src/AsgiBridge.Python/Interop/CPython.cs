@@ -170,7 +170,20 @@ internal static unsafe class CPython
         }
     }
 
-    public static nint NewString(string text) => text.Length == 0 ? NewUtf8([]) : NewUtf8(System.Text.Encoding.UTF8.GetBytes(text));
+    public static nint NewString(string text)
+    {
+        // Paths and addresses are ASCII: copied through the stack as Latin-1, no UTF-8 array per string.
+        if (text.Length <= 256)
+        {
+            Span<byte> ascii = stackalloc byte[text.Length];
+            if (System.Text.Ascii.FromUtf16(text, ascii, out _) == System.Buffers.OperationStatus.Done)
+            {
+                return NewLatin1(ascii);
+            }
+        }
+
+        return NewUtf8(System.Text.Encoding.UTF8.GetBytes(text));
+    }
 
     public static nint NewUtf8(ReadOnlySpan<byte> utf8)
     {
