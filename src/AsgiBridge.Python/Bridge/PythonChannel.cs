@@ -60,8 +60,8 @@ internal sealed class PythonChannel : IValueTaskSource
     public ValueTask Completion => new(this, _completion.Version);
 
     /// <summary>
-    /// Builds the scope dict and starts the app's task, <c>create_task(_run(h, scope, receive, send))</c>, made here
-    /// with the C API so no Python code of the bridge runs for it. The channel holds the task (the loop keeps only
+    /// Builds the scope dict and starts the app's task, <c>create_task(_run(h, scope, receive, send), name=...)</c>, made
+    /// here with the C API so no Python code of the bridge runs for it (<see cref="PythonRefs.NewTask"/>). The channel holds the task (the loop keeps only
     /// weak references to tasks) until the app is done. Loop thread.
     /// </summary>
     public void StartOnLoop(long id)
@@ -92,8 +92,15 @@ internal sealed class PythonChannel : IValueTaskSource
             return;
         }
 
-        var coroutine = PythonRefs.Call(refs.Run, h, scope, receive, send);
-        var task = coroutine == 0 ? 0 : PythonRefs.Call(refs.CreateTask, coroutine);
+        var coroutine = CPython.Vectorcall(refs.Run, [h, scope, receive, send], 4);
+        CPython.DecRef(h);
+        CPython.DecRef(scope);
+        CPython.DecRef(receive);
+        CPython.DecRef(send);
+        var name = coroutine == 0 ? 0 : TaskName(_scope.Type, id);
+        var task = name == 0 ? 0 : refs.NewTask(coroutine, name);
+        CPython.DecRef(name);
+        CPython.DecRef(coroutine);
         if (task == 0)
         {
             Fail();
@@ -114,6 +121,20 @@ internal sealed class PythonChannel : IValueTaskSource
             CPython.PrintError();
             Finish(0, null, new InvalidOperationException("AsgiBridge could not start the app's task (the error is printed above)."));
         }
+    }
+
+    /// <summary>
+    /// The task's name, <c>asgi-http-17</c>: the scope's type and the channel's number, which the server's log
+    /// records do not show but a debugger, <c>asyncio.all_tasks()</c> and asyncio's own warnings do.
+    /// </summary>
+    private static nint TaskName(string type, long id)
+    {
+        Span<byte> name = stackalloc byte[48];
+        "asgi-"u8.CopyTo(name);
+        var length = 5 + System.Text.Encoding.ASCII.GetBytes(type, name[5..]);
+        name[length++] = (byte)'-';
+        System.Buffers.Text.Utf8Formatter.TryFormat(id, name[length..], out var digits);
+        return CPython.NewLatin1(name[..(length + digits)]);
     }
 
     /// <summary><c>await receive()</c> from Python: the event dict, a future for it, or 0 with an exception set. Loop thread.</summary>

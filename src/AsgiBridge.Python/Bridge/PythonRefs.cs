@@ -18,6 +18,13 @@ internal sealed class PythonRefs
     /// <summary>The loop's <c>create_task</c>.</summary>
     public nint CreateTask { get; private set; }
 
+    /// <summary><c>asyncio.Task</c>, the loop, its <c>get_task_factory</c>, and the keyword-name tuples of <see cref="NewTask"/>.</summary>
+    private nint _taskType;
+    private nint _loop;
+    private nint _getTaskFactory;
+    private nint _loopAndName;
+    private nint _name;
+
     /// <summary><c>_SENT</c>: the done future a <c>send</c> accepted at once returns.</summary>
     public nint Sent { get; private set; }
 
@@ -73,6 +80,15 @@ internal sealed class PythonRefs
         var loop = CPython.GetAttr(module, "_loop");
         CreateFuture = CPython.GetAttr(loop, "create_future");
         CreateTask = CPython.GetAttr(loop, "create_task");
+        _getTaskFactory = CPython.GetAttr(loop, "get_task_factory");
+        _taskType = CPython.GetAttr(module, "_Task");
+        _loop = loop;
+        CPython.IncRef(_loop);
+        _loopAndName = CPython.NewTuple(2);
+        CPython.TupleSetStolen(_loopAndName, 0, CPython.Intern("loop"));
+        CPython.TupleSetStolen(_loopAndName, 1, CPython.Intern("name"));
+        _name = CPython.NewTuple(1);
+        CPython.TupleSetStolen(_name, 0, CPython.Intern("name"));
         AddReader = CPython.GetAttr(loop, "add_reader");
         CallSoon = CPython.GetAttr(loop, "call_soon");
         RunDeferred = CPython.GetAttr(module, "_native_run_deferred");
@@ -114,6 +130,28 @@ internal sealed class PythonRefs
         }
 
         CPython.DecRef(result);
+    }
+
+    /// <summary>
+    /// A task on the loop running <paramref name="coroutine"/>, named <paramref name="name"/> (both borrowed): what
+    /// <c>loop.create_task(coroutine, name=name)</c> makes, built as <c>asyncio.Task(coroutine, loop=loop, name=name)</c>
+    /// when the loop has no task factory — which is what <c>create_task</c> does then, without its wrapper around the
+    /// constructor and without formatting a default <c>Task-N</c> name first (Python 3.11 formats it even when a name
+    /// is given through uvloop). A new reference, or 0 with the error set.
+    /// </summary>
+    public nint NewTask(nint coroutine, nint name)
+    {
+        var factory = CPython.Vectorcall(_getTaskFactory, [], 0);
+        if (factory == 0)
+        {
+            return 0;
+        }
+
+        var plain = factory == CPython.None;
+        CPython.DecRef(factory);
+        return plain
+            ? CPython.Vectorcall(_taskType, [coroutine, _loop, name], 1, _loopAndName)
+            : CPython.Vectorcall(CreateTask, [coroutine, name], 1, _name);
     }
 
     /// <summary>A new future on the loop (new reference), or 0 with the error set.</summary>

@@ -4,7 +4,7 @@ Runs on the one event-loop thread. The .NET half sets the ``_native_*`` function
 called without an argument tuple) before ``run``; they are called only on this thread, with the GIL held:
 
 - ``_native_drain()``: runs the work Kestrel's threads queued (new scopes, completed receives and sends). A new
-  scope's task is made there, in .NET: ``_loop.create_task(_run(h, scope, receive, send))`` with ``receive`` and
+  scope's task is made there, in .NET: ``_loop.create_task(_run(h, scope, receive, send), name="asgi-http-17")`` with ``receive`` and
   ``send`` instances of the classes below, bound to ``h``; the .NET half holds the task until ``_native_done``.
   Completed receives and sends call ``_resolve`` / ``_reject`` below.
 - ``receive``, ``send`` and ``_native_call`` (C types, ChannelCallables in .NET): calling a scope's ``receive`` or
@@ -239,6 +239,9 @@ def _reject(future, kind, message):
     future.set_exception(kind(message))
     return True
 
+
+# The task type a scope's task is made of when the loop has no task factory (the .NET half reads it from here).
+_Task = asyncio.Task
 
 # The exception types the .NET half raises in Python (it reads them from this module).
 _RuntimeError = RuntimeError

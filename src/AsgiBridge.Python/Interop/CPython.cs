@@ -61,6 +61,7 @@ internal static unsafe class CPython
     private static delegate* unmanaged<nint, nint> s_dictCopy;
     private static delegate* unmanaged<nint, int> s_objectIsTrue;
     private static delegate* unmanaged<nint, nint, nint, nint> s_objectCall;
+    private static delegate* unmanaged<nint, nint*, nuint, nint, nint> s_vectorcall;
     private static delegate* unmanaged<nint, nint> s_objectGetIter;
     private static delegate* unmanaged<nint, nint> s_iterNext;
     private static delegate* unmanaged<nint, byte*, nint, int> s_objectSetAttrString;
@@ -118,6 +119,7 @@ internal static unsafe class CPython
         s_dictCopy = (delegate* unmanaged<nint, nint>)F("PyDict_Copy");
         s_objectIsTrue = (delegate* unmanaged<nint, int>)F("PyObject_IsTrue");
         s_objectCall = (delegate* unmanaged<nint, nint, nint, nint>)F("PyObject_Call");
+        s_vectorcall = (delegate* unmanaged<nint, nint*, nuint, nint, nint>)F("PyObject_Vectorcall");
         s_objectGetIter = (delegate* unmanaged<nint, nint>)F("PyObject_GetIter");
         s_iterNext = (delegate* unmanaged<nint, nint>)F("PyIter_Next");
         s_objectSetAttrString = (delegate* unmanaged<nint, byte*, nint, int>)F("PyObject_SetAttrString");
@@ -331,6 +333,19 @@ internal static unsafe class CPython
 
     /// <summary><c>callable(*args)</c> where <paramref name="args"/> is a tuple: a new reference, or 0 with the error set.</summary>
     public static nint Call(nint callable, nint args) => s_objectCall(callable, args, 0);
+
+    /// <summary>
+    /// <c>callable(*positional, **keywords)</c> without an argument tuple (PEP 590): <paramref name="args"/> holds the
+    /// positional arguments, then the values of <paramref name="keywordNames"/> (a tuple of str, or 0); all borrowed.
+    /// A new reference, or 0 with the error set.
+    /// </summary>
+    public static nint Vectorcall(nint callable, scoped ReadOnlySpan<nint> args, int positional, nint keywordNames = 0)
+    {
+        fixed (nint* p = args)
+        {
+            return s_vectorcall(callable, p, (nuint)positional, keywordNames);
+        }
+    }
 
     public static nint GetIter(nint o) => s_objectGetIter(o);
 

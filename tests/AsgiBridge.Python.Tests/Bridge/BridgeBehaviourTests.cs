@@ -134,6 +134,33 @@ public sealed class BridgeBehaviourTests(BridgeServer fixture) : IClassFixture<B
             response.Text);
     }
 
+    [SkippableFact]
+    public async Task A_request_runs_in_a_named_asyncio_task_or_in_one_of_the_loops_task_factory()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+
+        // A real asyncio.Task, listed by all_tasks() (anyio and sniffio look for it), named after the scope.
+        using var plain = System.Text.Json.JsonDocument.Parse((await RawHttp.SendAsync(fixture.Server.Port, "GET", "/task")).Text);
+        Assert.Equal("Task", plain.RootElement.GetProperty("type").GetString());
+        Assert.True(plain.RootElement.GetProperty("is_task").GetBoolean());
+        Assert.True(plain.RootElement.GetProperty("listed").GetBoolean());
+        Assert.Matches("^asgi-http-[0-9]+$", plain.RootElement.GetProperty("name").GetString());
+
+        // With a task factory on the loop, the task is the factory's (as loop.create_task makes it), with the same name.
+        Assert.Equal(200, (await RawHttp.SendAsync(fixture.Server.Port, "GET", "/task-factory")).Status);
+        try
+        {
+            using var made = System.Text.Json.JsonDocument.Parse((await RawHttp.SendAsync(fixture.Server.Port, "GET", "/task")).Text);
+            Assert.Equal("FactoryTask", made.RootElement.GetProperty("type").GetString());
+            Assert.True(made.RootElement.GetProperty("listed").GetBoolean());
+            Assert.Matches("^asgi-http-[0-9]+$", made.RootElement.GetProperty("name").GetString());
+        }
+        finally
+        {
+            await RawHttp.SendAsync(fixture.Server.Port, "GET", "/task-factory?off");
+        }
+    }
+
     private async Task WaitForOutputAsync(string text)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -13,6 +13,10 @@ late_receives = []
 _late_tasks = set()
 
 
+class FactoryTask(asyncio.Task):
+    """The tasks a task factory makes (/task-factory)."""
+
+
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
         while True:
@@ -137,6 +141,18 @@ async def app(scope, receive, send):
         ]
         await asyncio.create_task(pending)
         await asyncio.gather(send({"type": "http.response.body", "body": "\n".join(f"{k}: {v}" for k, v in checks).encode()}))
+        return
+    if path == "/task":
+        # The task a request runs in: a real asyncio.Task (anyio and sniffio need one), known to all_tasks().
+        task = asyncio.current_task()
+        facts = {"type": type(task).__name__, "is_task": isinstance(task, asyncio.Task), "listed": task in asyncio.all_tasks(), "name": task.get_name()}
+        await text(send, 200, json.dumps(facts).encode(), b"application/json")
+        return
+    if path == "/task-factory":
+        # Installs (or, with ?off, removes) a task factory: the tasks of later requests come from it.
+        loop = asyncio.get_running_loop()
+        loop.set_task_factory(None if scope["query_string"] == b"off" else (lambda loop, coro, context=None: FactoryTask(coro, loop=loop, context=context)))
+        await text(send, 200, b"ok")
         return
     if path == "/one-piece":
         # A body in one piece without a content-length: both servers stream it (chunked), as uvicorn decides at start.
