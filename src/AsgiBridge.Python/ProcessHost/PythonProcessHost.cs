@@ -103,8 +103,31 @@ public static partial class PythonProcessHost
             environment.Add($"{TierUpDelayVariable}=1");
         }
 
+        ReleaseDiagnosticsPort();
         var errno = ExecNative.Execve(argv, [.. environment]);
         return $"python3 could not be started ({interpreter.Executable}: errno {errno})";
+    }
+
+    /// <summary>
+    /// Removes this runtime's diagnostics socket (<c>$TMPDIR/dotnet-diagnostic-PID-KEY-socket</c>, what
+    /// <c>dotnet-counters</c> and <c>dotnet-trace</c> connect to) before the process image is replaced. The runtime
+    /// python3 starts has the same PID and the same process start time, hence the same socket name; with the file
+    /// left behind it could not listen there, and the tools would find the dead socket (docs/observability.md).
+    /// </summary>
+    private static void ReleaseDiagnosticsPort()
+    {
+        try
+        {
+            var directory = Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp";
+            foreach (var socket in Directory.EnumerateFiles(directory, $"dotnet-diagnostic-{Environment.ProcessId}-*-socket"))
+            {
+                File.Delete(socket);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Diagnostics are a convenience: the host starts without them.
+        }
     }
 
     /// <summary>Whether <paramref name="version"/> (such as <c>3.11.2</c>) is one the launcher supports.</summary>

@@ -38,6 +38,22 @@ public sealed class EmbeddingTests
     }
 
     [SkippableFact]
+    public async Task The_diagnostics_port_of_the_runtime_in_python3_accepts_connections()
+    {
+        var missing = PythonPackages.Missing();
+        Skip.If(missing is not null, missing);
+        await using var server = await ServerProcess.StartAsgiBridgeAsync(App, ServerPair.AppDir);
+
+        // What dotnet-counters and dotnet-trace connect to: the runtime python3 started listens there (the one that
+        // became python3 left a socket of the same name behind, which nobody answered).
+        var tmp = Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } dir ? dir : "/tmp";
+        var port = Assert.Single(Directory.GetFiles(tmp, $"dotnet-diagnostic-{server.Pid}-*-socket"));
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(port));
+        Assert.True(client.Connected);
+    }
+
+    [SkippableFact]
     public async Task A_tier_up_delay_the_user_chose_is_kept()
     {
         var missing = PythonPackages.Missing();
