@@ -71,9 +71,9 @@ internal static unsafe class ChannelCallables
         SendType = NewCallableType("asgibridge_loop.send", "A scope's ASGI send (AsgiBridge).");
         CallType = CTables.NewType("asgibridge_loop._native_call", CallSize, CTables.FlagsDefault | CTables.FlagDisallowInstantiation,
             (CTables.SlotTpDealloc, (nint)(delegate* unmanaged[Cdecl]<nint, void>)&CallDealloc),
-            (CTables.SlotAmAwait, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallAwait),
+            (CTables.SlotAmAwait, CPythonTypes.SelfIter),
             (CTables.SlotAmSend, (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint*, int>)&CallAmSend),
-            (CTables.SlotTpIter, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallAwait),
+            (CTables.SlotTpIter, CPythonTypes.SelfIter),
             (CTables.SlotTpIterNext, (nint)(delegate* unmanaged[Cdecl]<nint, nint>)&CallIterNext),
             (CTables.SlotTpMethods, CTables.Methods(
                 ("send", Fast(&CallSendMethod)),
@@ -174,13 +174,6 @@ internal static unsafe class ChannelCallables
         var type = CPython.TypeOf(self);
         CPythonTypes.Free(self);
         CPython.DecRef(type); // an instance of a heap type holds a reference to it (PyType_GenericAlloc)
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static nint CallAwait(nint self)
-    {
-        CPython.IncRef(self);
-        return self;
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]

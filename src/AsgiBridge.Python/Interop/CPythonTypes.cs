@@ -30,7 +30,14 @@ internal static unsafe class CPythonTypes
         s_dictSize = (delegate* unmanaged<nint, nint>)export("PyDict_Size");
         s_stopIteration = *(nint*)export("PyExc_StopIteration"); // a PyObject* variable
         DictType = export("PyDict_Type"); // the type object itself
+        SelfIter = export("PyObject_SelfIter");
     }
+
+    /// <summary>
+    /// <c>PyObject_SelfIter</c>, a C function that returns its argument with a new reference: the <c>am_await</c> and
+    /// <c>tp_iter</c> of a type that is its own awaitable iterator, without a call into .NET.
+    /// </summary>
+    public static nint SelfIter { get; private set; }
 
     /// <summary><c>PyType_FromSpec</c>: a new heap type, or 0 with the error set.</summary>
     public static nint FromSpec(void* spec) => s_typeFromSpec(spec);
