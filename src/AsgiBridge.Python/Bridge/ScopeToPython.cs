@@ -40,7 +40,7 @@ internal static class ScopeToPython
         CPython.DictSetStolen(dict, PyStrings.RawPath, CPython.NewBytes(scope.RawPath.Span));
         CPython.DictSetStolen(dict, PyStrings.QueryString, CPython.NewBytes(scope.QueryString.Span));
         CPython.DictSetStolen(dict, PyStrings.RootPath, PyStrings.New(scope.RootPath));
-        CPython.DictSetStolen(dict, PyStrings.Headers, Headers(scope.Headers));
+        CPython.DictSetStolen(dict, PyStrings.Headers, scope.PackedHeadersIfUnread is { } packed ? Headers(packed) : Headers(scope.Headers));
         CPython.DictSetStolen(dict, PyStrings.Client, ValuesToPython.Endpoint(scope.Client));
         CPython.DictSetStolen(dict, PyStrings.Server, Server(scope.Server));
         if (scope.Subprotocols is { } subprotocols)
@@ -116,6 +116,23 @@ internal static class ScopeToPython
                 CPython.DictSetStolen(extensions, name, CPython.NewDict());
             }
         }
+    }
+
+    /// <summary><c>[(name, value), ...]</c> read in place from the server's packed request headers.</summary>
+    private static nint Headers(byte[] packed)
+    {
+        var count = PackedHeaders.Count(packed);
+        var list = CPython.NewList(count);
+        for (var i = 0; i < count; i++)
+        {
+            var (name, value) = PackedHeaders.Field(packed, count, i);
+            var pair = CPython.NewTuple(2);
+            CPython.TupleSetStolen(pair, 0, CPython.NewBytes(name.Span));
+            CPython.TupleSetStolen(pair, 1, CPython.NewBytes(value.Span));
+            CPython.ListSetStolen(list, i, pair);
+        }
+
+        return list;
     }
 
     /// <summary><c>[(name, value), ...]</c>, both bytes, in wire order.</summary>

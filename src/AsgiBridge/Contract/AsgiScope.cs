@@ -104,6 +104,12 @@ public sealed class AsgiScope : AsgiDictionary
         _packedHeaders = packed;
     }
 
+    /// <summary>
+    /// The server's packed request headers while nobody has read or replaced <see cref="Headers"/>: a converter that
+    /// copies every field anyway (the Python bridge) reads them in place instead of having the list built first.
+    /// </summary>
+    internal byte[]? PackedHeadersIfUnread => _headers is null ? _packedHeaders : null;
+
     private IReadOnlyList<AsgiHeader> UnpackHeaders()
     {
         var packed = _packedHeaders;

@@ -29,23 +29,31 @@ internal static class PackedHeaders
     public static void WriteCount(Span<byte> data, int count) =>
         BinaryPrimitives.WriteInt32LittleEndian(data[^sizeof(int)..], count);
 
+    /// <summary>How many fields <paramref name="data"/> holds.</summary>
+    public static int Count(byte[] data) => BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(data.Length - sizeof(int)));
+
+    /// <summary>Field <paramref name="i"/> of <paramref name="count"/>: its name and value, read in place.</summary>
+    public static (ReadOnlyMemory<byte> Name, ReadOnlyMemory<byte> Value) Field(byte[] data, int count, int i)
+    {
+        var entry = data.AsSpan(data.Length - IndexSize(count) + (i * EntrySize), EntrySize);
+        return (data.AsMemory(BinaryPrimitives.ReadInt32LittleEndian(entry), BinaryPrimitives.ReadInt32LittleEndian(entry[4..])),
+            data.AsMemory(BinaryPrimitives.ReadInt32LittleEndian(entry[8..]), BinaryPrimitives.ReadInt32LittleEndian(entry[12..])));
+    }
+
     /// <summary>Builds the header list.</summary>
     public static AsgiHeader[] Unpack(byte[] data)
     {
-        var count = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(data.Length - sizeof(int)));
+        var count = Count(data);
         if (count == 0)
         {
             return [];
         }
 
-        var indexStart = data.Length - IndexSize(count);
         var headers = new AsgiHeader[count];
         for (var i = 0; i < headers.Length; i++)
         {
-            var entry = data.AsSpan(indexStart + (i * EntrySize), EntrySize);
-            headers[i] = new AsgiHeader(
-                data.AsMemory(BinaryPrimitives.ReadInt32LittleEndian(entry), BinaryPrimitives.ReadInt32LittleEndian(entry[4..])),
-                data.AsMemory(BinaryPrimitives.ReadInt32LittleEndian(entry[8..]), BinaryPrimitives.ReadInt32LittleEndian(entry[12..])));
+            var (name, value) = Field(data, count, i);
+            headers[i] = new AsgiHeader(name, value);
         }
 
         return headers;
