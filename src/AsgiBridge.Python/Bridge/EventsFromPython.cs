@@ -92,6 +92,22 @@ internal static class EventsFromPython
             return null; // a dict, a generator...: the generic path decides
         }
 
+        if (CPython.TryExactSequence(headers, out var items))
+        {
+            var pairs = new List<AsgiHeader>(items.Length);
+            foreach (var item in items)
+            {
+                if (TryPair(item) is not { } pair)
+                {
+                    return null;
+                }
+
+                pairs.Add(pair);
+            }
+
+            return pairs;
+        }
+
         var iterator = CPython.GetIter(headers);
         if (iterator == 0)
         {
@@ -131,6 +147,11 @@ internal static class EventsFromPython
 
     private static AsgiHeader? TryPair(nint item)
     {
+        if (CPython.TryExactSequence(item, out var two))
+        {
+            return two.Length == 2 && TryHeaderPart(two[0]) is { } name && TryHeaderPart(two[1]) is { } value ? Header(name, value) : null;
+        }
+
         if (!CPython.HasFlag(item, CPython.ListSubclass | CPython.TupleSubclass))
         {
             return null;
@@ -148,8 +169,8 @@ internal static class EventsFromPython
             var first = CPython.IterNext(iterator);
             var second = first == 0 ? 0 : CPython.IterNext(iterator);
             var third = second == 0 ? 0 : CPython.IterNext(iterator);
-            var name = first == 0 || !CPython.HasFlag(first, CPython.BytesSubclass) ? null : TryBytes(first);
-            var value = second == 0 || !CPython.HasFlag(second, CPython.BytesSubclass) ? null : TryBytes(second);
+            var name = first == 0 ? null : TryHeaderPart(first);
+            var value = second == 0 ? null : TryHeaderPart(second);
             CPython.DecRef(first);
             CPython.DecRef(second);
             CPython.DecRef(third);
@@ -159,15 +180,7 @@ internal static class EventsFromPython
                 return null;
             }
 
-            if (name is null || value is null || third != 0)
-            {
-                return null;
-            }
-
-            // ASGI: header names must be lowercased. uvicorn lowercases a name an app sends otherwise, and so does the
-            // bridge, so both servers write the same bytes (a name that is not ASCII is refused later anyway).
-            System.Text.Ascii.ToLowerInPlace(name, out _);
-            return new AsgiHeader(name, value);
+            return name is null || value is null || third != 0 ? null : Header(name, value);
         }
         finally
         {
@@ -175,8 +188,24 @@ internal static class EventsFromPython
         }
     }
 
+    /// <summary>A header name or value: a <c>bytes</c> object (or a subclass of it), copied.</summary>
+    private static byte[]? TryHeaderPart(nint o) => CPython.HasFlag(o, CPython.BytesSubclass) ? TryBytes(o) : null;
+
+    private static AsgiHeader Header(byte[] name, byte[] value)
+    {
+        // ASGI: header names must be lowercased. uvicorn lowercases a name an app sends otherwise, and so does the
+        // bridge, so both servers write the same bytes (a name that is not ASCII is refused later anyway).
+        System.Text.Ascii.ToLowerInPlace(name, out _);
+        return new AsgiHeader(name, value);
+    }
+
     private static byte[]? TryBytes(nint o)
     {
+        if (CPython.TryExactBytes(o, out var data))
+        {
+            return data.ToArray();
+        }
+
         if (CPython.HasFlag(o, CPython.UnicodeSubclass) || !CPython.TryGetBuffer(o, out var view))
         {
             return null;

@@ -54,6 +54,9 @@ internal static unsafe class CPython
     private static delegate* unmanaged<nint, nint> s_listNew;
     private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_listSetItem;
     private static delegate* unmanaged<nint> s_dictNew;
+    private static nint s_bytesType;
+    private static nint s_tupleType;
+    private static nint s_listType;
     private static delegate* unmanaged<nint, nint> s_dictNewPresized;
     private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_dictSetItem;
     private static delegate* unmanaged<nint, nint, nint> s_dictGetItemWithError;
@@ -132,6 +135,9 @@ internal static unsafe class CPython
         s_cFunctionNewEx = (delegate* unmanaged<nint, nint, nint, nint>)F("PyCFunction_NewEx");
         s_gilStateCheck = (delegate* unmanaged<int>)F("PyGILState_Check");
         s_evalSaveThread = (delegate* unmanaged<nint>)F("PyEval_SaveThread");
+        s_bytesType = F("PyBytes_Type");
+        s_tupleType = F("PyTuple_Type");
+        s_listType = F("PyList_Type");
         None = F("_Py_NoneStruct");
         True = F("_Py_TrueStruct");
         False = F("_Py_FalseStruct");
@@ -422,6 +428,51 @@ internal static unsafe class CPython
     /// build with the GIL (Include/object.h); the macro is not an exported function before 3.14.
     /// </summary>
     public static nint TypeOf(nint o) => *(nint*)(o + sizeof(nint));
+
+    // The layouts behind PyBytes_AS_STRING, PyTuple_GET_ITEM and PyList_GET_ITEM (Include/cpython/bytesobject.h,
+    // tupleobject.h, listobject.h), the same from 3.9 on 64-bit builds with the GIL: PyObject_VAR_HEAD is ob_refcnt,
+    // ob_type and ob_size; a bytes object's data follows its cached hash, a tuple's items follow the head, a list
+    // points to its items. Exact types only: a subclass may define its own buffer or iteration.
+    private const int VarSizeOffset = 16;
+    private const int BytesDataOffset = 32;
+    private const int ItemsOffset = 24;
+
+    /// <summary>The data of an object whose type is exactly <c>bytes</c>, read in place; false for anything else.</summary>
+    public static bool TryExactBytes(nint o, out ReadOnlySpan<byte> data)
+    {
+        if (TypeOf(o) != s_bytesType)
+        {
+            data = default;
+            return false;
+        }
+
+        data = new ReadOnlySpan<byte>((byte*)o + BytesDataOffset, (int)*(nint*)(o + VarSizeOffset));
+        return true;
+    }
+
+    /// <summary>
+    /// The items (borrowed) of an object whose type is exactly <c>tuple</c> or <c>list</c>; false for anything else.
+    /// Valid until Python code runs (a list may then change).
+    /// </summary>
+    public static bool TryExactSequence(nint o, out ReadOnlySpan<nint> items)
+    {
+        var type = TypeOf(o);
+        var count = (int)*(nint*)(o + VarSizeOffset);
+        if (type == s_tupleType)
+        {
+            items = new ReadOnlySpan<nint>((nint*)(o + ItemsOffset), count);
+            return true;
+        }
+
+        if (type == s_listType)
+        {
+            items = new ReadOnlySpan<nint>(*(nint**)(o + ItemsOffset), count);
+            return true;
+        }
+
+        items = default;
+        return false;
+    }
 
     /// <summary>A contiguous byte view of any object with the buffer protocol (bytes, bytearray, memoryview).</summary>
     public static bool TryGetBuffer(nint o, out PyBufferView view)

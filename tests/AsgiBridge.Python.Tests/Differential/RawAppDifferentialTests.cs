@@ -146,6 +146,16 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
     }
 
     [SkippableFact]
+    public async Task Events_in_every_shape_ASGI_allows_are_answered_the_same()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+
+        // Header pairs as lists and tuples, a bytes subclass, bodies as bytearray and memoryview.
+        var response = await pair.SameAsync("GET", "/odd-shapes");
+        Assert.Equal(("1", "one two"), (response.Header("x-sub"), response.Text));
+    }
+
+    [SkippableFact]
     public async Task An_exception_before_the_response_is_uvicorns_500_page()
     {
         Skip.If(pair.SkipReason is not null, pair.SkipReason);

@@ -13,6 +13,10 @@ late_receives = []
 _late_tasks = set()
 
 
+class HeaderName(bytes):
+    """A bytes subclass an app may use for header names (/odd-shapes)."""
+
+
 class FactoryTask(asyncio.Task):
     """The tasks a task factory makes (/task-factory)."""
 
@@ -153,6 +157,13 @@ async def app(scope, receive, send):
         loop = asyncio.get_running_loop()
         loop.set_task_factory(None if scope["query_string"] == b"off" else (lambda loop, coro, context=None: FactoryTask(coro, loop=loop, context=context)))
         await text(send, 200, b"ok")
+        return
+    if path == "/odd-shapes":
+        # Events in every shape ASGI allows: headers a tuple, pairs as lists and tuples, a name of a bytes subclass;
+        # bodies as bytearray and memoryview.
+        await send({"type": "http.response.start", "status": 200, "headers": ([b"content-type", b"text/plain"], (HeaderName(b"x-sub"), b"1"))})
+        await send({"type": "http.response.body", "body": bytearray(b"one "), "more_body": True})
+        await send({"type": "http.response.body", "body": memoryview(b"two")})
         return
     if path == "/one-piece":
         # A body in one piece without a content-length: both servers stream it (chunked), as uvicorn decides at start.
