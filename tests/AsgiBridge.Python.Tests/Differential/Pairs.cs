@@ -22,3 +22,6 @@ public sealed class FalconPair() : ServerPair("falcon_app:app", "falcon");
 
 /// <summary>apps/channels_app.py.</summary>
 public sealed class ChannelsPair() : ServerPair("channels_app:application", "channels", "django");
+
+/// <summary>apps/flask_app.py: Flask (WSGI) through asgiref's <c>WsgiToAsgi</c>.</summary>
+public sealed class FlaskPair() : ServerPair("flask_app:app", "flask", "asgiref");
