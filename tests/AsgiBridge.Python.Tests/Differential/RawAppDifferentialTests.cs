@@ -62,6 +62,16 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
         }
     }
 
+    [SkippableFact]
+    public async Task Two_tasks_may_await_receive_at_once()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+
+        // AsgiBridge refused the second receive() with a RuntimeError; uvicorn lets both wait (BridgeBehaviourTests
+        // checks both then get http.disconnect).
+        Assert.Equal("both waiting", (await pair.SameAsync("GET", "/concurrent-receive")).Text);
+    }
+
     private static async Task<string> ResponseHeadAsync(int port, string target)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
