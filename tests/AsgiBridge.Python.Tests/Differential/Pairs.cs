@@ -25,3 +25,6 @@ public sealed class ChannelsPair() : ServerPair("channels_app:application", "cha
 
 /// <summary>apps/flask_app.py: Flask (WSGI) through asgiref's <c>WsgiToAsgi</c>.</summary>
 public sealed class FlaskPair() : ServerPair("flask_app:app", "flask", "asgiref");
+
+/// <summary>apps/starlette_extras_app.py: Starlette's middleware, mounts, static files, sessions, templates.</summary>
+public sealed class StarletteExtrasPair() : ServerPair("starlette_extras_app:app", "starlette", "jinja2", "itsdangerous");

@@ -70,19 +70,19 @@ public abstract class ServerPair : IAsyncLifetime
     }
 
     /// <summary>Sends the request to both servers; asserts the responses agree; returns AsgiBridge's.</summary>
-    internal async Task<RawResponse> SameAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null, Func<RawResponse, RawResponse>? normalize = null)
+    internal async Task<RawResponse> SameAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null, Func<RawResponse, RawResponse>? normalize = null, string version = "1.1")
     {
-        var (bridge, uvicorn) = await BothAsync(method, target, headers, body);
+        var (bridge, uvicorn) = await BothAsync(method, target, headers, body, version);
         AssertSame(normalize?.Invoke(bridge) ?? bridge, normalize?.Invoke(uvicorn) ?? uvicorn, $"{method} {target}");
         return bridge;
     }
 
     /// <summary>The same request to both servers, sequentially (AsgiBridge first); no assertion.</summary>
-    internal async Task<(RawResponse Bridge, RawResponse Uvicorn)> BothAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null)
+    internal async Task<(RawResponse Bridge, RawResponse Uvicorn)> BothAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null, string version = "1.1")
     {
         var list = headers?.ToList();
-        var bridge = await RawHttp.SendAsync(Bridge.Port, method, target, list, body);
-        var uvicorn = await RawHttp.SendAsync(Uvicorn.Port, method, target, list, body);
+        var bridge = await RawHttp.SendAsync(Bridge.Port, method, target, list, body, version);
+        var uvicorn = await RawHttp.SendAsync(Uvicorn.Port, method, target, list, body, version);
         return (bridge, uvicorn);
     }
 
@@ -114,7 +114,10 @@ public abstract class ServerPair : IAsyncLifetime
         return bridge;
     }
 
-    /// <summary>The same WebSocket conversation with both servers: the messages each sends back, in order.</summary>
+    /// <summary>
+    /// The same WebSocket conversation with both servers: the messages each sends back, in order (<paramref name="subprotocol"/>:
+    /// the subprotocols offered, comma-separated).
+    /// </summary>
     internal async Task<(List<string> Bridge, List<string> Uvicorn)> WebSocketBothAsync(string path, IReadOnlyList<string> texts, string? subprotocol = null)
     {
         return (await ConverseAsync(Bridge.Port, path, texts, subprotocol), await ConverseAsync(Uvicorn.Port, path, texts, subprotocol));
@@ -129,9 +132,9 @@ public abstract class ServerPair : IAsyncLifetime
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        if (subprotocol is not null)
+        foreach (var offered in subprotocol?.Split(',', StringSplitOptions.TrimEntries) ?? [])
         {
-            socket.Options.AddSubProtocol(subprotocol);
+            socket.Options.AddSubProtocol(offered);
         }
 
         var seen = new List<string>();
