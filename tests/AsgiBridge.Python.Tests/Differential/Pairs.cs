@@ -28,3 +28,6 @@ public sealed class FlaskPair() : ServerPair("flask_app:app", "flask", "asgiref"
 
 /// <summary>apps/starlette_extras_app.py: Starlette's middleware, mounts, static files, sessions, templates.</summary>
 public sealed class StarletteExtrasPair() : ServerPair("starlette_extras_app:app", "starlette", "jinja2", "itsdangerous");
+
+/// <summary>apps/fastapi_extras_app.py: FastAPI's docs, response models, forms, yield dependencies, middleware, routers.</summary>
+public sealed class FastApiExtrasPair() : ServerPair("fastapi_extras_app:app", "fastapi", "pydantic", "multipart");
