@@ -31,3 +31,18 @@ public sealed class StarletteExtrasPair() : ServerPair("starlette_extras_app:app
 
 /// <summary>apps/fastapi_extras_app.py: FastAPI's docs, response models, forms, yield dependencies, middleware, routers.</summary>
 public sealed class FastApiExtrasPair() : ServerPair("fastapi_extras_app:app", "fastapi", "pydantic", "multipart");
+
+/// <summary>apps/django_extras_app.py: Django's streaming and file responses, redirects, error pages, META.</summary>
+public sealed class DjangoExtrasPair() : ServerPair("django_extras_app:application", "django");
+
+/// <summary>apps/django_extras_app.py with <c>--root-path /prefix</c> given to both servers.</summary>
+public sealed class DjangoRootPathPair() : ServerPair("django_extras_app:application", "django")
+{
+    protected override string[] ServerArguments => ["--root-path", "/prefix"];
+}
+
+/// <summary>apps/starlette_extras_app.py with <c>--root-path /prefix</c> given to both servers.</summary>
+public sealed class StarletteRootPathPair() : ServerPair("starlette_extras_app:app", "starlette", "jinja2", "itsdangerous")
+{
+    protected override string[] ServerArguments => ["--root-path", "/prefix"];
+}

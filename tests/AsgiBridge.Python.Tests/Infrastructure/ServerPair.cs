@@ -32,6 +32,9 @@ public abstract class ServerPair : IAsyncLifetime
 
     public string? SkipReason { get; }
 
+    /// <summary>Command-line flags both servers take the same way (uvicorn's, e.g. <c>--root-path</c>).</summary>
+    protected virtual string[] ServerArguments => [];
+
     internal ServerProcess Bridge => _bridge ?? throw new InvalidOperationException("not started");
 
     internal ServerProcess Uvicorn => _uvicorn ?? throw new InvalidOperationException("not started");
@@ -43,8 +46,8 @@ public abstract class ServerPair : IAsyncLifetime
             return;
         }
 
-        var bridge = ServerProcess.StartAsgiBridgeAsync(App, AppDir);
-        var uvicorn = ServerProcess.StartUvicornAsync(App, AppDir);
+        var bridge = ServerProcess.StartAsgiBridgeAsync(App, AppDir, ServerArguments);
+        var uvicorn = ServerProcess.StartUvicornAsync(App, AppDir, ServerArguments);
         try
         {
             await Task.WhenAll(bridge, uvicorn);
