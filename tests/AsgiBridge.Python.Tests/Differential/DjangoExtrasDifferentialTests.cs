@@ -88,5 +88,12 @@ public sealed class DjangoExtrasDifferentialTests(DjangoExtrasPair pair) : IClas
             new RawRequest("GET", "/boom/"),
             new RawRequest("GET", "/meta"));
         Assert.Equal([200, 200, 200, 404, 200, 500, 301], responses.Select(r => r.Status));
+        var pipelined = await pair.SamePipelinedAsync(
+            new RawRequest("GET", "/meta/"),
+            new RawRequest("GET", "/stream/"),
+            new RawRequest("POST", "/echo/", s_form, Encoding.ASCII.GetBytes("a=1")),
+            new RawRequest("HEAD", "/file/"),
+            new RawRequest("GET", "/file/"));
+        Assert.Equal([200, 200, 200, 200, 200], pipelined.Select(r => r.Status));
     }
 }

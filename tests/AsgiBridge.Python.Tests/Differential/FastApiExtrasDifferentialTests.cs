@@ -85,6 +85,13 @@ public sealed class FastApiExtrasDifferentialTests(FastApiExtrasPair pair) : ICl
             new RawRequest("DELETE", "/items/1"),
             new RawRequest("GET", "/nowhere"));
         Assert.Equal([200, 200, 200, 403, 204, 404], responses.Select(r => r.Status));
+        var pipelined = await pair.SamePipelinedAsync(
+            new RawRequest("GET", "/events"),
+            new RawRequest("GET", "/stream"),
+            new RawRequest("POST", "/login", s_form, Encoding.ASCII.GetBytes("username=a&password=b")),
+            new RawRequest("HEAD", "/events"),
+            new RawRequest("GET", "/boom"));
+        Assert.Equal([200, 200, 200, 405, 500], pipelined.Select(r => r.Status));
     }
 
     [SkippableFact]

@@ -183,6 +183,46 @@ public sealed partial class StarletteExtrasDifferentialTests(StarletteExtrasPair
         }
     }
 
+    [SkippableFact]
+    public async Task Pipelined_requests_are_answered_the_same()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var responses = await pair.SamePipelinedAsync(
+            new RawRequest("GET", "/"),
+            new RawRequest("GET", "/slow-stream"),
+            new RawRequest("POST", "/stream-in", Body: Encoding.ASCII.GetBytes("abc")),
+            new RawRequest("HEAD", "/site/style.css"),
+            new RawRequest("GET", "/nowhere"),
+            new RawRequest("GET", "/site/style.css"));
+        Assert.Equal([200, 200, 200, 200, 404, 200], responses.Select(r => r.Status));
+    }
+
+    [SkippableTheory]
+    [InlineData("/", "content-length")]
+    [InlineData("/slow-stream", null)]
+    [InlineData("/site/style.css", "content-length")]
+    public async Task An_HTTP_1_0_request_differs_only_as_documented(string target, string? length)
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+
+        // docs/python.md, "Differences from uvicorn": uvicorn sends no connection header to an HTTP/1.0 client and
+        // streams an unsized body chunked; AsgiBridge says connection: close and delimits such a body by the close.
+        var (bridge, uvicorn) = await pair.BothAsync("GET", target, version: "1.0");
+        Assert.Equal("close", bridge.Header("connection"));
+        Assert.Null(uvicorn.Header("connection"));
+        Assert.Null(bridge.Header("transfer-encoding"));
+        Assert.Equal(length is null ? "chunked" : null, uvicorn.Header("transfer-encoding"));
+        Assert.Equal(length is null ? null : bridge.Header(length), uvicorn.Header("content-length"));
+        ServerPair.AssertSame(Unframed(bridge), Unframed(uvicorn), $"GET {target} HTTP/1.0");
+
+        // Asked to keep the connection alive: AsgiBridge answers connection: keep-alive, uvicorn nothing (and closes).
+        var (keptBridge, keptUvicorn) = await pair.BothAsync("GET", target, [("connection", "keep-alive")], version: "1.0");
+        Assert.Equal(length is null ? "close" : "keep-alive", keptBridge.Header("connection"));
+        ServerPair.AssertSame(Unframed(keptBridge), Unframed(keptUvicorn), $"GET {target} HTTP/1.0, keep-alive");
+
+        static RawResponse Unframed(RawResponse r) => r with { Headers = [.. r.Headers.Where(h => h.Name is not ("connection" or "transfer-encoding"))] };
+    }
+
     private Task<RawResponse> SameWithHostAsync(string target, string host) => pair.SameAsync("GET", target, [("host", host)]);
 
     private static RawResponse Unsigned(RawResponse response) =>

@@ -51,6 +51,28 @@ internal static class RawHttp
         return responses;
     }
 
+    /// <summary>The requests pipelined: all written at once on one connection, then the responses read in order.</summary>
+    public static async Task<List<RawResponse>> SendPipelinedAsync(int port, IReadOnlyList<RawRequest> requests)
+    {
+        using var cancel = new CancellationTokenSource(s_timeout);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
+        var stream = client.GetStream();
+        foreach (var request in requests)
+        {
+            await WriteRequestAsync(stream, request, cancel.Token);
+        }
+
+        var reader = new ResponseReader(stream, cancel.Token);
+        var responses = new List<RawResponse>();
+        foreach (var request in requests)
+        {
+            responses.Add(await ReadResponseAsync(reader, request.Method));
+        }
+
+        return responses;
+    }
+
     private static async Task WriteRequestAsync(NetworkStream stream, RawRequest request, CancellationToken cancel)
     {
         var (method, target, headers, body, version) = request;

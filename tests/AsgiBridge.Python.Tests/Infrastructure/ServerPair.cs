@@ -117,6 +117,19 @@ public abstract class ServerPair : IAsyncLifetime
         return bridge;
     }
 
+    /// <summary>The same requests pipelined to both servers (all written at once on one connection); asserts the responses agree pairwise.</summary>
+    internal async Task<List<RawResponse>> SamePipelinedAsync(params RawRequest[] requests)
+    {
+        var bridge = await RawHttp.SendPipelinedAsync(Bridge.Port, requests);
+        var uvicorn = await RawHttp.SendPipelinedAsync(Uvicorn.Port, requests);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            AssertSame(bridge[i], uvicorn[i], $"{requests[i].Method} {requests[i].Target} (request {i + 1} of {requests.Length}, pipelined)");
+        }
+
+        return bridge;
+    }
+
     /// <summary>
     /// The same WebSocket conversation with both servers: the messages each sends back, in order (<paramref name="subprotocol"/>:
     /// the subprotocols offered, comma-separated).
