@@ -112,6 +112,15 @@ public sealed class FlaskDifferentialTests(FlaskPair pair) : IClassFixture<Flask
     }
 
     [SkippableFact]
+    public async Task Proxy_headers_from_127_0_0_1_reach_the_WSGI_environ_the_same()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+        var forwarded = await pair.SameAsync("GET", "/query", [("x-forwarded-for", "10.9.8.7"), ("x-forwarded-proto", "https")]);
+        Assert.Contains("\"remote_addr\":\"10.9.8.7\"", forwarded.Text, StringComparison.Ordinal);
+        Assert.Contains("\"url\":\"https://testserver/query\"", forwarded.Text, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Connection_close_is_honoured_the_same()
     {
         Skip.If(pair.SkipReason is not null, pair.SkipReason);
