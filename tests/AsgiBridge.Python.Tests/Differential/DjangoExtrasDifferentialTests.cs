@@ -76,6 +76,19 @@ public sealed class DjangoExtrasDifferentialTests(DjangoExtrasPair pair) : IClas
     }
 
     [SkippableFact]
+    public async Task A_204_with_the_content_length_Django_adds_is_the_documented_difference()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+
+        // docs/python.md, "Differences from uvicorn": CommonMiddleware adds content-length: 0 to the 204; uvicorn passes
+        // it on, AsgiBridge drops it (RFC 9110 §8.6).
+        var (bridge, uvicorn) = await pair.BothAsync("DELETE", "/no-content/");
+        Assert.Equal((204, "0"), (uvicorn.Status, uvicorn.Header("content-length")));
+        Assert.Null(bridge.Header("content-length"));
+        ServerPair.AssertSame(bridge, uvicorn with { Headers = [.. uvicorn.Headers.Where(h => h.Name != "content-length")] }, "DELETE /no-content/");
+    }
+
+    [SkippableFact]
     public async Task A_keep_alive_sequence_is_answered_the_same()
     {
         Skip.If(pair.SkipReason is not null, pair.SkipReason);

@@ -46,3 +46,6 @@ public sealed class StarletteRootPathPair() : ServerPair("starlette_extras_app:a
 {
     protected override string[] ServerArguments => ["--root-path", "/prefix"];
 }
+
+/// <summary>apps/quart_extras_app.py: Quart's sessions, files, templates, url_for, streams.</summary>
+public sealed class QuartExtrasPair() : ServerPair("quart_extras_app:app", "quart");

@@ -111,6 +111,11 @@ def only_post(request):
     return HttpResponse("posted")
 
 
+@csrf_exempt
+def no_content(request):
+    return HttpResponse(status=204)
+
+
 def big(request, size):
     return HttpResponse(b"x" * size, content_type="application/octet-stream")
 
@@ -132,6 +137,7 @@ urlpatterns = [
     path("csrf/", csrf_protected),
     path("only-post/", only_post),
     path("big/<int:size>/", big),
+    path("no-content/", no_content),
     re_path(r"^caf\u00e9/$", meta),
 ]
 
