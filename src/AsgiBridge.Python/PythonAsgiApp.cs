@@ -64,7 +64,11 @@ public sealed class PythonAsgiApp : IAsyncDisposable
         var interpreter = PythonProcessHost.IsHosted
             ? PythonInterpreter.ThisProcess(HostedEntry.Choice)
             : PythonInterpreter.Choose(options.PythonExecutable, options.LibraryPath, ModuleOf(appSpec), options.AppDir);
-        return new PythonAsgiApp(PythonLoop.Start(interpreter, appSpec, options), options.ShutdownTimeout);
+        var app = new PythonAsgiApp(PythonLoop.Start(interpreter, appSpec, options), options.ShutdownTimeout);
+
+        // A malformed request gets uvicorn's 400 (docs/python.md, "Differences from uvicorn").
+        AsgiBridge.Http1.RequestRejections.AnswerAsUvicornDoes();
+        return app;
     }
 
     /// <summary>The module part of <c>module:attribute</c> (what the interpreter choice tries to import).</summary>

@@ -35,6 +35,7 @@ internal sealed class PythonChannel : IValueTaskSource
     private Exception? _receiveError;
     private bool _hasReceived;
     private Action? _onReceiveCompleted;
+    private List<nint>? _otherReceiveWaiters;
 
     private ValueTask _sendTask;
     private bool _sendInFlight;
@@ -170,9 +171,16 @@ internal sealed class PythonChannel : IValueTaskSource
         }
         else if (_receiveWaiter != 0 && IsPending(_receiveWaiter))
         {
-            // Two tasks awaiting receive() at once: the server's rule (docs/contract.md, "receive").
-            CPython.SetError(_loop.Refs.RuntimeError, "receive() called while another receive() is pending.");
-            return 0;
+            // Another task awaits receive() too (Starlette's BaseHTTPMiddleware around a StreamingResponse: both
+            // listen for the disconnect). They wait together, as on uvicorn's one message event: DeliverReceive.
+            var other = _loop.Refs.NewFuture();
+            if (other != 0)
+            {
+                (_otherReceiveWaiters ??= []).Add(other);
+                CPython.IncRef(other);
+            }
+
+            return other;
         }
 
         return NewWaiter(ref _receiveWaiter);
@@ -233,13 +241,74 @@ internal sealed class PythonChannel : IValueTaskSource
         var (received, error) = (_received, _receiveError);
         var waiter = _receiveWaiter;
         _receiveWaiter = 0;
-        if (waiter != 0 && Settle(waiter, error, error is null ? EventsToPython.Convert(received!) : 0))
+        var delivered = waiter != 0 && Settle(waiter, error, error is null ? EventsToPython.Convert(received!) : 0);
+        List<nint>? waiting = null;
+        if (_otherReceiveWaiters is { } others)
         {
-            (_received, _receiveError) = (null, null);
+            // Several tasks waiting: a disconnect (or an error) wakes them all, as uvicorn's receive() returns
+            // http.disconnect to every waiter; any other event is the first's, and the rest wait for the next one.
+            _otherReceiveWaiters = null;
+            var everyone = error is not null || received is HttpDisconnectEvent or WebSocketCloseEvent;
+            foreach (var other in others)
+            {
+                if (everyone || !delivered)
+                {
+                    delivered |= Settle(other, error, error is null ? EventsToPython.Convert(received!) : 0);
+                }
+                else if (IsPending(other))
+                {
+                    (waiting ??= []).Add(other);
+                }
+                else
+                {
+                    CPython.DecRef(other);
+                }
+            }
+        }
+
+        if (!delivered)
+        {
+            _hasReceived = !_finished; // nobody waits any more: the next receive() gets it
             return;
         }
 
-        _hasReceived = !_finished; // nobody waits any more: the next receive() gets it
+        (_received, _receiveError) = (null, null);
+        if (waiting is not null)
+        {
+            ReceiveFor(waiting);
+        }
+    }
+
+    /// <summary>Starts the next server receive for tasks still waiting after another one got its event. Loop thread.</summary>
+    private void ReceiveFor(List<nint> waiting)
+    {
+        if (_finished)
+        {
+            waiting.ForEach(CPython.DecRef);
+            return;
+        }
+
+        _receiveWaiter = waiting[0];
+        _otherReceiveWaiters = waiting.Count > 1 ? waiting[1..] : null;
+        try
+        {
+            var pending = _receive();
+            if (!pending.IsCompleted)
+            {
+                _receiveTask = pending;
+                _receiveInFlight = true;
+                pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReceiveCompleted ??= OnReceiveCompleted);
+                return;
+            }
+
+            _received = pending.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            _receiveError = ex;
+        }
+
+        DeliverReceive();
     }
 
     /// <summary>Resolves the send future. Loop thread.</summary>
@@ -373,6 +442,8 @@ internal sealed class PythonChannel : IValueTaskSource
         {
             CPython.DecRef(_receiveWaiter);
             _receiveWaiter = 0;
+            _otherReceiveWaiters?.ForEach(CPython.DecRef);
+            _otherReceiveWaiters = null;
         }
 
         if (!_sendInFlight)

@@ -22,6 +22,9 @@ internal readonly record struct ServerAnswer(int Status, string ContentType, str
     /// </summary>
     public static ServerAnswer WebSocketRefused => new(403, "text/plain", "");
 
+    /// <summary>A malformed request, as uvicorn answers every one its parser rejects (a host serving a Python app).</summary>
+    public static ServerAnswer InvalidHttpRequest => new(400, PlainText, "Invalid HTTP request received.");
+
     /// <summary>A rejection or a limit of the server's own: the reason as one line of text.</summary>
     public static ServerAnswer Text(int status, string message) => new(status, PlainText, message + "\n");
 }

@@ -314,7 +314,7 @@ internal sealed class RequestTelemetry : IDisposable
     {
         var status = RequestRejections.Status(reason);
         CountRejection(reason.ToString(), status);
-        LogRejected(head, client, status, RequestRejections.Message(reason).Length + 1, reason.ToString());
+        LogRejected(head, client, status, RequestRejections.Answer(reason).Body.Length, reason.ToString());
     }
 
     /// <summary>A request was refused with 503 by <c>Asgi:LimitConcurrency</c> / <c>Asgi:LimitMaxRequests</c>.</summary>

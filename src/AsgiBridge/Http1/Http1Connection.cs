@@ -141,7 +141,7 @@ internal sealed partial class Http1Connection : IDisposable
         {
             _rejected = true;
             Log.BadRequest(_logger, _context.ConnectionId, ex.StatusCode, ex.Message);
-            linger = await _output.TryWriteErrorResponseAsync(RequestRejections.Status(ex.Reason), RequestRejections.Message(ex.Reason)).ConfigureAwait(false);
+            linger = await _output.TryWriteAnswerAsync(RequestRejections.Answer(ex.Reason)).ConfigureAwait(false);
             _telemetry.HeadRejected(ex.Reason, _head, _client);
         }
         catch (Exception ex) when (TransportErrors.Is(ex))

@@ -55,7 +55,7 @@ internal sealed partial class Http1OutputProducer
         {
             if (_cycle.TryAnswerInstead())
             {
-                await TryWriteErrorResponseAsync(RequestRejections.Status(reason), RequestRejections.Message(reason)).ConfigureAwait(false);
+                await TryWriteAnswerAsync(RequestRejections.Answer(reason)).ConfigureAwait(false);
             }
         }
         finally
@@ -63,9 +63,6 @@ internal sealed partial class Http1OutputProducer
             _gate.Exit();
         }
     }
-
-    /// <summary>Writes an error answer; false when the transport is already gone.</summary>
-    public ValueTask<bool> TryWriteErrorResponseAsync(int status, string message) => TryWriteAnswerAsync(ServerAnswer.Text(status, message));
 
     /// <summary>Writes the server's own answer; false when the transport is already gone.</summary>
     public async ValueTask<bool> TryWriteAnswerAsync(ServerAnswer answer)

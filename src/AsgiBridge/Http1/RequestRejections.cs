@@ -1,13 +1,26 @@
+using AsgiBridge.Cycle;
+
 namespace AsgiBridge.Http1;
 
 /// <summary>The one table of rejection statuses and messages (the policy is docs/http1.md).</summary>
 internal static class RequestRejections
 {
     private static readonly (int Status, string Message)[] s_table = Build();
+    private static bool s_400AsUvicorn;
 
     public static int Status(RequestRejection reason) => s_table[(int)reason].Status;
 
     public static string Message(RequestRejection reason) => s_table[(int)reason].Message;
+
+    /// <summary>What the client is sent: the status and the reason as a line, or uvicorn's 400 (<see cref="AnswerAsUvicornDoes"/>).</summary>
+    public static ServerAnswer Answer(RequestRejection reason) =>
+        s_400AsUvicorn && Status(reason) == 400 ? ServerAnswer.InvalidHttpRequest : ServerAnswer.Text(Status(reason), Message(reason));
+
+    /// <summary>
+    /// From now on a 400 is sent as uvicorn sends it for whatever its parser rejects (the host serving a Python app, so
+    /// both servers answer a malformed request byte for byte alike); the reason is still logged. Process-wide.
+    /// </summary>
+    public static void AnswerAsUvicornDoes() => s_400AsUvicorn = true;
 
     private static (int, string)[] Build()
     {

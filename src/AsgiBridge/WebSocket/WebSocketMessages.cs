@@ -26,6 +26,7 @@ internal sealed class WebSocketMessages : IDisposable
     private readonly ClientFrameGuard? _frames;
     private readonly AsyncGate _sendLock = new();
     private bool _receiveInFlight;
+    private bool _codeKept;
 
     public WebSocketMessages(System.Net.WebSockets.WebSocket socket, int maxSize, Http1.Rates.ReadRateMeter? messageRate = null, ClientFrameGuard? frames = null)
     {
@@ -157,6 +158,39 @@ internal sealed class WebSocketMessages : IDisposable
         }
     }
 
+    /// <summary>
+    /// After our close frame, reads and drops what the peer still sends until its close frame arrives, the connection
+    /// ends or <paramref name="timeout"/> passes, so the closing handshake completes before TCP closes (RFC 6455
+    /// §7.1.1): closing with the peer's frames unread resets the connection, which can destroy our close frame before
+    /// the peer reads it (it then sees 1006, not the app's code). uvicorn waits the same way.
+    /// </summary>
+    public async ValueTask AwaitPeerCloseAsync(TimeSpan timeout)
+    {
+        if (!CloseSent || Closed || _receiveInFlight)
+        {
+            return;
+        }
+
+        // The session ended with our code (the access log's, the metrics'), whatever the peer answers.
+        _codeKept = true;
+        try
+        {
+            await DrainUntilClosedAsync().WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The peer never answered: the connection closes anyway (its pending read ends with it).
+        }
+
+        async Task DrainUntilClosedAsync()
+        {
+            while (!Closed)
+            {
+                await ReceiveMessageAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Assembles the next whole message, enforcing <c>WsMaxSize</c> (1009), and maps a close to websocket.disconnect.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<IDictionary<string, object?>> ReceiveMessageAsync()
@@ -265,8 +299,12 @@ internal sealed class WebSocketMessages : IDisposable
     private WebSocketCloseEvent Finish(int code, string? reason)
     {
         Closed = true;
-        CloseCode = code;
-        CloseReason = reason;
+        if (!_codeKept)
+        {
+            CloseCode = code;
+            CloseReason = reason;
+        }
+
         return WebSocketCloseEvent.Disconnect(code, reason);
     }
 

@@ -12,6 +12,9 @@ namespace AsgiBridge.WebSocket;
 /// </summary>
 internal sealed partial class WebSocketSession : IDisposable
 {
+    /// <summary>How long the end of a session waits for the peer's close frame after ours (uvicorn's websockets: 10 s).</summary>
+    private static readonly TimeSpan PeerCloseTimeout = TimeSpan.FromSeconds(2);
+
     private readonly ILogger _logger;
     private readonly AsgiScope _scope;
     private readonly IWebSocketUpgrade _upgrade;
@@ -96,6 +99,7 @@ internal sealed partial class WebSocketSession : IDisposable
 
                 // RFC 6455 §7.4.1: 1011 when the server met an unexpected condition; 1000 when the app just ended.
                 await CloseQuietlyAsync(failure is null ? 1000 : 1011).ConfigureAwait(false);
+                await _messages!.AwaitPeerCloseAsync(PeerCloseTimeout).ConfigureAwait(false);
                 break;
         }
     }

@@ -62,6 +62,33 @@ public sealed class RawAppDifferentialTests(RawAppPair pair) : IClassFixture<Raw
         }
     }
 
+    [SkippableTheory]
+    [InlineData("POST", "/echo", "content-length: 3|transfer-encoding: chunked", "3\r\nabc\r\n0\r\n\r\n")]
+    [InlineData("POST", "/echo", "transfer-encoding: chunked", "zz\r\nabc\r\n0\r\n\r\n")]
+    [InlineData("POST", "/echo", "content-length: abc", "abc")]
+    [InlineData("POST", "/echo", "content-length: 3|content-length: 4", "abcd")]
+    [InlineData("GET", "/a b", "", null)]
+    [InlineData("GET", "/", "transfer-encoding: chunked, chunked", "0\r\n\r\n")]
+    public async Task A_request_both_servers_reject_gets_uvicorns_400(string method, string target, string headers, string? body)
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+
+        // uvicorn answers whatever httptools rejects with one 400; AsgiBridge sent its own reason for each (still logged).
+        var lines = headers.Split('|', StringSplitOptions.RemoveEmptyEntries).Select(h => (h.Split(": ")[0], h.Split(": ")[1]));
+        var response = await pair.SameAsync(method, target, lines, body is null ? null : Encoding.ASCII.GetBytes(body));
+        Assert.Equal((400, "Invalid HTTP request received."), (response.Status, response.Text));
+    }
+
+    [SkippableFact]
+    public async Task Two_tasks_may_await_receive_at_once()
+    {
+        Skip.If(pair.SkipReason is not null, pair.SkipReason);
+
+        // AsgiBridge refused the second receive() with a RuntimeError; uvicorn lets both wait (BridgeBehaviourTests
+        // checks both then get http.disconnect).
+        Assert.Equal("both waiting", (await pair.SameAsync("GET", "/concurrent-receive")).Text);
+    }
+
     private static async Task<string> ResponseHeadAsync(int port, string target)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));

@@ -11,7 +11,7 @@ internal static class PythonPackages
     /// <summary>The interpreter the tests embed and run uvicorn with: Debian's, where apt installs the frameworks.</summary>
     public const string Python = "/usr/bin/python3";
 
-    private static readonly string[] s_modules = ["starlette", "fastapi", "multipart", "uvicorn", "django", "pydantic", "websockets", "uvloop", "quart", "falcon", "channels"];
+    private static readonly string[] s_modules = ["starlette", "fastapi", "multipart", "uvicorn", "django", "pydantic", "websockets", "uvloop", "quart", "falcon", "channels", "flask", "asgiref", "jinja2", "itsdangerous"];
 
     /// <summary>Debian packages whose name is not python3-MODULE.</summary>
     private static readonly Dictionary<string, string> s_debianNames = new(StringComparer.Ordinal) { ["channels"] = "django-channels" };

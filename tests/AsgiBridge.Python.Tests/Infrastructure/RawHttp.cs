@@ -17,7 +17,8 @@ internal sealed record RawResponse(int Status, string Reason, IReadOnlyList<(str
 }
 
 /// <summary>One request of a <see cref="RawHttp.SendManyAsync"/> sequence.</summary>
-internal sealed record RawRequest(string Method, string Target, IReadOnlyList<(string Name, string Value)>? Headers = null, byte[]? Body = null);
+/// <para>A <c>host</c> among the headers replaces the default one; <paramref name="Version"/> is the request line's.</para>
+internal sealed record RawRequest(string Method, string Target, IReadOnlyList<(string Name, string Value)>? Headers = null, byte[]? Body = null, string Version = "1.1");
 
 /// <summary>
 /// A minimal HTTP/1.1 client over a socket: one request per connection (or a keep-alive sequence on one), the
@@ -29,8 +30,8 @@ internal static class RawHttp
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
 
-    public static async Task<RawResponse> SendAsync(int port, string method, string target, IEnumerable<(string Name, string Value)>? headers = null, byte[]? body = null) =>
-        (await SendManyAsync(port, [new RawRequest(method, target, headers?.ToList(), body)]))[0];
+    public static async Task<RawResponse> SendAsync(int port, string method, string target, IEnumerable<(string Name, string Value)>? headers = null, byte[]? body = null, string version = "1.1") =>
+        (await SendManyAsync(port, [new RawRequest(method, target, headers?.ToList(), body, version)]))[0];
 
     /// <summary>The requests one after another on one connection, each sent once the previous response is read.</summary>
     public static async Task<List<RawResponse>> SendManyAsync(int port, IReadOnlyList<RawRequest> requests)
@@ -50,11 +51,38 @@ internal static class RawHttp
         return responses;
     }
 
+    /// <summary>The requests pipelined: all written at once on one connection, then the responses read in order.</summary>
+    public static async Task<List<RawResponse>> SendPipelinedAsync(int port, IReadOnlyList<RawRequest> requests)
+    {
+        using var cancel = new CancellationTokenSource(s_timeout);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
+        var stream = client.GetStream();
+        foreach (var request in requests)
+        {
+            await WriteRequestAsync(stream, request, cancel.Token);
+        }
+
+        var reader = new ResponseReader(stream, cancel.Token);
+        var responses = new List<RawResponse>();
+        foreach (var request in requests)
+        {
+            responses.Add(await ReadResponseAsync(reader, request.Method));
+        }
+
+        return responses;
+    }
+
     private static async Task WriteRequestAsync(NetworkStream stream, RawRequest request, CancellationToken cancel)
     {
-        var (method, target, headers, body) = request;
+        var (method, target, headers, body, version) = request;
         var head = new StringBuilder();
-        head.Append(CultureInfo.InvariantCulture, $"{method} {target} HTTP/1.1\r\nhost: testserver\r\n");
+        head.Append(CultureInfo.InvariantCulture, $"{method} {target} HTTP/{version}\r\n");
+        if (headers?.Any(h => h.Name.Equals("host", StringComparison.OrdinalIgnoreCase)) != true)
+        {
+            head.Append("host: testserver\r\n");
+        }
+
         var hasLength = false;
         foreach (var (name, value) in headers ?? [])
         {

@@ -32,6 +32,9 @@ public abstract class ServerPair : IAsyncLifetime
 
     public string? SkipReason { get; }
 
+    /// <summary>Command-line flags both servers take the same way (uvicorn's, e.g. <c>--root-path</c>).</summary>
+    protected virtual string[] ServerArguments => [];
+
     internal ServerProcess Bridge => _bridge ?? throw new InvalidOperationException("not started");
 
     internal ServerProcess Uvicorn => _uvicorn ?? throw new InvalidOperationException("not started");
@@ -43,8 +46,8 @@ public abstract class ServerPair : IAsyncLifetime
             return;
         }
 
-        var bridge = ServerProcess.StartAsgiBridgeAsync(App, AppDir);
-        var uvicorn = ServerProcess.StartUvicornAsync(App, AppDir);
+        var bridge = ServerProcess.StartAsgiBridgeAsync(App, AppDir, ServerArguments);
+        var uvicorn = ServerProcess.StartUvicornAsync(App, AppDir, ServerArguments);
         try
         {
             await Task.WhenAll(bridge, uvicorn);
@@ -70,19 +73,19 @@ public abstract class ServerPair : IAsyncLifetime
     }
 
     /// <summary>Sends the request to both servers; asserts the responses agree; returns AsgiBridge's.</summary>
-    internal async Task<RawResponse> SameAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null, Func<RawResponse, RawResponse>? normalize = null)
+    internal async Task<RawResponse> SameAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null, Func<RawResponse, RawResponse>? normalize = null, string version = "1.1")
     {
-        var (bridge, uvicorn) = await BothAsync(method, target, headers, body);
+        var (bridge, uvicorn) = await BothAsync(method, target, headers, body, version);
         AssertSame(normalize?.Invoke(bridge) ?? bridge, normalize?.Invoke(uvicorn) ?? uvicorn, $"{method} {target}");
         return bridge;
     }
 
     /// <summary>The same request to both servers, sequentially (AsgiBridge first); no assertion.</summary>
-    internal async Task<(RawResponse Bridge, RawResponse Uvicorn)> BothAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null)
+    internal async Task<(RawResponse Bridge, RawResponse Uvicorn)> BothAsync(string method, string target, IEnumerable<(string, string)>? headers = null, byte[]? body = null, string version = "1.1")
     {
         var list = headers?.ToList();
-        var bridge = await RawHttp.SendAsync(Bridge.Port, method, target, list, body);
-        var uvicorn = await RawHttp.SendAsync(Uvicorn.Port, method, target, list, body);
+        var bridge = await RawHttp.SendAsync(Bridge.Port, method, target, list, body, version);
+        var uvicorn = await RawHttp.SendAsync(Uvicorn.Port, method, target, list, body, version);
         return (bridge, uvicorn);
     }
 
@@ -109,7 +112,23 @@ public abstract class ServerPair : IAsyncLifetime
         return bridge;
     }
 
-    /// <summary>The same WebSocket conversation with both servers: the messages each sends back, in order.</summary>
+    /// <summary>The same requests pipelined to both servers (all written at once on one connection); asserts the responses agree pairwise.</summary>
+    internal async Task<List<RawResponse>> SamePipelinedAsync(params RawRequest[] requests)
+    {
+        var bridge = await RawHttp.SendPipelinedAsync(Bridge.Port, requests);
+        var uvicorn = await RawHttp.SendPipelinedAsync(Uvicorn.Port, requests);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            AssertSame(bridge[i], uvicorn[i], $"{requests[i].Method} {requests[i].Target} (request {i + 1} of {requests.Length}, pipelined)");
+        }
+
+        return bridge;
+    }
+
+    /// <summary>
+    /// The same WebSocket conversation with both servers: the messages each sends back, in order (<paramref name="subprotocol"/>:
+    /// the subprotocols offered, comma-separated).
+    /// </summary>
     internal async Task<(List<string> Bridge, List<string> Uvicorn)> WebSocketBothAsync(string path, IReadOnlyList<string> texts, string? subprotocol = null)
     {
         return (await ConverseAsync(Bridge.Port, path, texts, subprotocol), await ConverseAsync(Uvicorn.Port, path, texts, subprotocol));
@@ -124,9 +143,9 @@ public abstract class ServerPair : IAsyncLifetime
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        if (subprotocol is not null)
+        foreach (var offered in subprotocol?.Split(',', StringSplitOptions.TrimEntries) ?? [])
         {
-            socket.Options.AddSubProtocol(subprotocol);
+            socket.Options.AddSubProtocol(offered);
         }
 
         var seen = new List<string>();
