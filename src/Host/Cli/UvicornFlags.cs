@@ -24,6 +24,26 @@ internal static class UvicornFlags
         ["off"] = "off",
     };
 
+    /// <summary>
+    /// uvicorn's BOOLEAN values (click's: case-insensitive <c>true</c>/<c>false</c>, <c>1</c>/<c>0</c>, <c>yes</c>/<c>no</c>,
+    /// <c>y</c>/<c>n</c>, <c>t</c>/<c>f</c>, <c>on</c>/<c>off</c>) and the configuration value each one means.
+    /// </summary>
+    internal static readonly Dictionary<string, string> Booleans = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["true"] = "true",
+        ["false"] = "false",
+        ["1"] = "true",
+        ["0"] = "false",
+        ["yes"] = "true",
+        ["no"] = "false",
+        ["y"] = "true",
+        ["n"] = "false",
+        ["t"] = "true",
+        ["f"] = "false",
+        ["on"] = "true",
+        ["off"] = "false",
+    };
+
     /// <summary>Every flag, in the order the usage text lists them.</summary>
     public static readonly UvicornFlag[] All =
     [
@@ -37,6 +57,10 @@ internal static class UvicornFlags
         new("log-level", FlagKind.Choice, "Logging:LogLevel:Default", "LEVEL", s_logLevels),
         new("access-log", FlagKind.On, "Asgi:AccessLog"),
         new("no-access-log", FlagKind.Off, "Asgi:AccessLog"),
+        new("server-header", FlagKind.On, "Asgi:ServerHeader"),
+        new("no-server-header", FlagKind.Off, "Asgi:ServerHeader"),
+        new("date-header", FlagKind.On, "Asgi:DateHeader"),
+        new("no-date-header", FlagKind.Off, "Asgi:DateHeader"),
         new("limit-concurrency", FlagKind.Value, "Asgi:LimitConcurrency", "N"),
         new("limit-max-requests", FlagKind.Value, "Asgi:LimitMaxRequests", "N"),
         new("timeout-keep-alive", FlagKind.Value, "Asgi:TimeoutKeepAlive", "SECONDS"),
@@ -44,6 +68,7 @@ internal static class UvicornFlags
         new("ws-max-size", FlagKind.Value, "Asgi:WsMaxSize", "BYTES"),
         new("ws-ping-interval", FlagKind.Value, "Asgi:WsPingInterval", "SECONDS"),
         new("ws-ping-timeout", FlagKind.Value, "Asgi:WsPingTimeout", "SECONDS"),
+        new("ws-per-message-deflate", FlagKind.Choice, "Asgi:WsPerMessageDeflate", "BOOL", Booleans),
         new("lifespan", FlagKind.Choice, "Asgi:Lifespan", "MODE", s_lifespanModes),
     ];
 

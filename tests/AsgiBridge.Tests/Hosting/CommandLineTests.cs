@@ -22,6 +22,18 @@ public sealed class CommandLineTests
     [InlineData("--ws-max-size", "1048576", "Asgi:WsMaxSize", "1048576")]
     [InlineData("--ws-ping-interval", "5", "Asgi:WsPingInterval", "5")]
     [InlineData("--ws-ping-timeout", "7.5", "Asgi:WsPingTimeout", "7.5")]
+    [InlineData("--ws-per-message-deflate", "true", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "False", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "1", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "0", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "YES", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "no", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "y", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "N", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "t", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "f", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "On", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "off", "Asgi:WsPerMessageDeflate", "false")]
     [InlineData("--lifespan", "auto", "Asgi:Lifespan", "auto")]
     [InlineData("--lifespan", "on", "Asgi:Lifespan", "on")]
     [InlineData("--lifespan", "off", "Asgi:Lifespan", "off")]
@@ -47,6 +59,10 @@ public sealed class CommandLineTests
     [InlineData("--no-proxy-headers", "Asgi:ProxyHeaders", "false")]
     [InlineData("--access-log", "Asgi:AccessLog", "true")]
     [InlineData("--no-access-log", "Asgi:AccessLog", "false")]
+    [InlineData("--server-header", "Asgi:ServerHeader", "true")]
+    [InlineData("--no-server-header", "Asgi:ServerHeader", "false")]
+    [InlineData("--date-header", "Asgi:DateHeader", "true")]
+    [InlineData("--no-date-header", "Asgi:DateHeader", "false")]
     public void A_uvicorn_switch_sets_its_key_to_true_or_false(string flag, string key, string expected)
     {
         Assert.Equal([new(key, expected)], Run(flag));
@@ -60,6 +76,7 @@ public sealed class CommandLineTests
             "host", "port", "uds", "root-path", "proxy-headers", "no-proxy-headers", "forwarded-allow-ips", "log-level",
             "access-log", "no-access-log", "limit-concurrency", "limit-max-requests", "timeout-keep-alive",
             "timeout-graceful-shutdown", "ws-max-size", "ws-ping-interval", "ws-ping-timeout", "lifespan",
+            "server-header", "no-server-header", "date-header", "no-date-header", "ws-per-message-deflate",
         ];
         Assert.Equal(tested.Order(StringComparer.Ordinal), UvicornFlags.All.Select(f => f.Name).Order(StringComparer.Ordinal));
     }
@@ -157,11 +174,37 @@ public sealed class CommandLineTests
     [InlineData("--log-level", "verbose")]
     [InlineData("--log-level", "INFO")]
     [InlineData("--lifespan", "maybe")]
+    [InlineData("--ws-per-message-deflate", "maybe")]
+    [InlineData("--ws-per-message-deflate", "2")]
+    [InlineData("--ws-per-message-deflate", "")]
     public void A_value_outside_a_flags_choices_is_an_error(string flag, string value)
     {
-        var parsed = CommandLine.Parse([flag, value]);
+        var parsed = CommandLine.Parse([$"{flag}={value}"]);
         Assert.Equal(CommandLineAction.Error, parsed.Action);
         Assert.Contains($"'{value}'", parsed.Error, StringComparison.Ordinal);
+        Assert.Contains($"'{flag}'", parsed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_header_switches_turn_the_servers_date_and_server_headers_off_on_the_wire()
+    {
+        var args = CommandLine.Parse(["--no-server-header", "--no-date-header", "--ws-per-message-deflate", "off"]).ToArgs();
+        await using var server = await TestServer.StartAsync(EchoApp.App, args: args);
+        Assert.False(server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AsgiServerOptions>>().Value.WsPerMessageDeflate);
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        var response = await client.ReadResponseAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Equal(0, response.HeaderCount("server"));
+        Assert.Equal(0, response.HeaderCount("date"));
+
+        var on = CommandLine.Parse(["--server-header", "--date-header"]).ToArgs();
+        await using var defaults = await TestServer.StartAsync(EchoApp.App, args: on);
+        using var second = await RawClient.ConnectAsync(defaults);
+        await second.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        var withHeaders = await second.ReadResponseAsync();
+        Assert.Equal("asgibridge", withHeaders.Header("server"));
+        Assert.Equal(1, withHeaders.HeaderCount("date"));
     }
 
     [Fact]
