@@ -45,6 +45,7 @@ internal static class AsgiOptionsBinder
                 case "LIMITCONCURRENCY": options.LimitConcurrency = IsNull(value) ? null : ParseInt(child); break;
                 case "LIMITCONNECTIONS": options.LimitConnections = IsNull(value) ? null : value.Equals("auto", StringComparison.OrdinalIgnoreCase) ? AsgiServerOptions.LimitConnectionsFromDescriptorLimit : ParseInt(child); break;
                 case "LIMITMAXREQUESTS": options.LimitMaxRequests = IsNull(value) ? null : ParseInt(child); break;
+                case "BACKLOG": options.Backlog = IsNull(value) ? null : ParseInt(child); break;
                 case "LIMITMAXREQUESTSJITTER": options.LimitMaxRequestsJitter = ParseInt(child); break;
                 case "WSMAXSIZE": options.WsMaxSize = ParseInt(child); break;
                 case "WSPINGINTERVAL": options.WsPingInterval = ParseDuration(child); break;

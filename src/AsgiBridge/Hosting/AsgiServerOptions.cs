@@ -115,6 +115,13 @@ public sealed class AsgiServerOptions
     /// </summary>
     public int? LimitMaxRequests { get; set; }
 
+    /// <summary>
+    /// The listen backlog of every endpoint AsgiBridge's socket transport binds: how many connections the kernel
+    /// queues for accepting (uvicorn's <c>--backlog</c>; Linux caps it at <c>net.core.somaxconn</c>). Null (default)
+    /// keeps Kestrel's <c>SocketTransportOptions.Backlog</c> (512).
+    /// </summary>
+    public int? Backlog { get; set; }
+
     /// <summary>A random 0..N added to <see cref="LimitMaxRequests"/> so a fleet does not restart at once. Defaults to 0.</summary>
     public int LimitMaxRequestsJitter { get; set; }
 

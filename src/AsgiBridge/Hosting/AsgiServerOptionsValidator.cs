@@ -30,6 +30,7 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
         Require(Enum.IsDefined(options.Lifespan), nameof(options.Lifespan), "auto, on or off", options.Lifespan);
         Require(options.LimitConcurrency is null or >= 1, nameof(options.LimitConcurrency), "null or at least 1", options.LimitConcurrency);
         Require(options.LimitMaxRequests is null or >= 1, nameof(options.LimitMaxRequests), "null or at least 1", options.LimitMaxRequests);
+        Require(options.Backlog is null or >= 1, nameof(options.Backlog), "null or at least 1", options.Backlog);
         Require(options.LimitMaxRequestsJitter >= 0, nameof(options.LimitMaxRequestsJitter), "0 or more", options.LimitMaxRequestsJitter);
         Require(options.RootPath.Length == 0 || (options.RootPath[0] == '/' && options.RootPath[^1] != '/'), nameof(options.RootPath), "empty or a path starting with '/' and not ending with '/'", options.RootPath);
 
