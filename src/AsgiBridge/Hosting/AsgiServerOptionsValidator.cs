@@ -44,6 +44,15 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
         }
         try
         {
+            _ = DefaultResponseHeaders.Parse(options.Headers);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
+        try
+        {
             _ = Proxy.ForwardedAllowList.Parse(options.ForwardedAllowIps ?? "");
         }
         catch (FormatException ex)

@@ -64,6 +64,7 @@ internal static class UvicornFlags
         new("limit-concurrency", FlagKind.Value, "Asgi:LimitConcurrency", "N"),
         new("limit-max-requests", FlagKind.Value, "Asgi:LimitMaxRequests", "N"),
         new("backlog", FlagKind.Value, "Asgi:Backlog", "N"),
+        new("header", FlagKind.Repeated, "Asgi:Headers", "NAME:VALUE"),
         new("timeout-keep-alive", FlagKind.Value, "Asgi:TimeoutKeepAlive", "SECONDS"),
         new("timeout-graceful-shutdown", FlagKind.Value, "shutdownTimeoutSeconds", "SECONDS"),
         new("ws-max-size", FlagKind.Value, "Asgi:WsMaxSize", "BYTES"),

@@ -77,9 +77,15 @@ public sealed class CommandLineTests
             "host", "port", "uds", "root-path", "proxy-headers", "no-proxy-headers", "forwarded-allow-ips", "log-level",
             "access-log", "no-access-log", "limit-concurrency", "limit-max-requests", "timeout-keep-alive",
             "timeout-graceful-shutdown", "ws-max-size", "ws-ping-interval", "ws-ping-timeout", "lifespan",
-            "server-header", "no-server-header", "date-header", "no-date-header", "ws-per-message-deflate", "backlog",
+            "server-header", "no-server-header", "date-header", "no-date-header", "ws-per-message-deflate", "backlog", "header",
         ];
         Assert.Equal(tested.Order(StringComparer.Ordinal), UvicornFlags.All.Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_header_flag_repeats_into_a_list()
+    {
+        Assert.Equal([new("Asgi:Headers:0", "X-A:1"), new("Asgi:Headers:1", "x-b: 2=3")], Run("--header", "X-A:1", "--header=x-b: 2=3"));
     }
 
     [Fact]

@@ -77,6 +77,8 @@ public sealed partial class HostStartupTests
     [InlineData("--Asgi:Nope=1", "Asgi:Nope")]
     [InlineData("--Asgi:MaxRequestLineSize=0", "Asgi:MaxRequestLineSize")]
     [InlineData("--timeout-keep-alive=soon", "Asgi:TimeoutKeepAlive")]
+    [InlineData("--header=X Frame:DENY", "Asgi:Headers:0")]
+    [InlineData("--backlog=0", "Asgi:Backlog")]
     [InlineData("--timeout-graceful-shutdown=1.5", "shutdownTimeoutSeconds")]
     [InlineData("--Logging:Console:FormatterName=jsn", "Logging:Console:FormatterName")]
     [InlineData("--Logging:Console:QueueFullMode=Drop", "Logging:Console:QueueFullMode")]
