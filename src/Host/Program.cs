@@ -39,6 +39,13 @@ switch (command.Action)
         return ExitCodes.UsageError;
 }
 
+// --env-file: read before the configuration (its Asgi__... variables are settings like any other) and before a Python
+// app is loaded or python3 re-runs this host, which inherits them (docs/configuration.md, "Command line").
+if (command.Settings.LastOrDefault(s => s.Key == UvicornFlags.EnvFileKey).Value is { } envFile && EnvFile.Load(envFile) is { } envFileFailure)
+{
+    return await FailedAsync(envFileFailure);
+}
+
 var builder = WebApplication.CreateSlimBuilder(command.ToArgs());
 builder.Logging.AddBatchedConsole();
 // The slim builder pins the console formatter to "simple": let Logging:Console:FormatterName (json, systemd) choose.

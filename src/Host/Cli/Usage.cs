@@ -53,6 +53,7 @@ internal static class Usage
                 { Name: "uds" } => "urls http://unix:PATH",
                 { Kind: FlagKind.On } => $"{flag.Key}=true",
                 { Kind: FlagKind.Off } => $"{flag.Key}=false",
+                { Name: "env-file" } => "set environment variables from PATH first (.env format; set ones are kept)",
                 { Name: "header" } => $"{flag.Key} (repeatable): a header on every response",
                 { ValueName: "BOOL" } => $"{flag.Key} (true/false, 1/0, yes/no, y/n, t/f, on/off)",
                 { Kind: FlagKind.Choice } => $"{flag.Key} ({string.Join(", ", flag.Choices!.Keys)})",

@@ -44,6 +44,12 @@ internal static class UvicornFlags
         ["off"] = "false",
     };
 
+    /// <summary>
+    /// <c>--env-file</c>: the file of environment variables the host reads before anything else (Startup/EnvFile.cs).
+    /// Not a setting anything binds: the file has to be read before the configuration is.
+    /// </summary>
+    public const string EnvFileKey = "envFile";
+
     /// <summary>Every flag, in the order the usage text lists them.</summary>
     public static readonly UvicornFlag[] All =
     [
@@ -72,6 +78,7 @@ internal static class UvicornFlags
         new("ws-ping-timeout", FlagKind.Value, "Asgi:WsPingTimeout", "SECONDS"),
         new("ws-per-message-deflate", FlagKind.Choice, "Asgi:WsPerMessageDeflate", "BOOL", Booleans),
         new("lifespan", FlagKind.Choice, "Asgi:Lifespan", "MODE", s_lifespanModes),
+        new("env-file", FlagKind.Value, EnvFileKey, "PATH"),
     ];
 
     private static readonly Dictionary<string, UvicornFlag> s_byName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

@@ -18,6 +18,7 @@ public sealed class CommandLineTests
     [InlineData("--limit-concurrency", "100", "Asgi:LimitConcurrency", "100")]
     [InlineData("--limit-max-requests", "1000", "Asgi:LimitMaxRequests", "1000")]
     [InlineData("--backlog", "2048", "Asgi:Backlog", "2048")]
+    [InlineData("--env-file", "deploy/.env", "envFile", "deploy/.env")]
     [InlineData("--timeout-keep-alive", "10", "Asgi:TimeoutKeepAlive", "10")]
     [InlineData("--timeout-graceful-shutdown", "15", "shutdownTimeoutSeconds", "15")]
     [InlineData("--ws-max-size", "1048576", "Asgi:WsMaxSize", "1048576")]
@@ -77,7 +78,7 @@ public sealed class CommandLineTests
             "host", "port", "uds", "root-path", "proxy-headers", "no-proxy-headers", "forwarded-allow-ips", "log-level",
             "access-log", "no-access-log", "limit-concurrency", "limit-max-requests", "timeout-keep-alive",
             "timeout-graceful-shutdown", "ws-max-size", "ws-ping-interval", "ws-ping-timeout", "lifespan",
-            "server-header", "no-server-header", "date-header", "no-date-header", "ws-per-message-deflate", "backlog", "header",
+            "server-header", "no-server-header", "date-header", "no-date-header", "ws-per-message-deflate", "backlog", "header", "env-file",
         ];
         Assert.Equal(tested.Order(StringComparer.Ordinal), UvicornFlags.All.Select(f => f.Name).Order(StringComparer.Ordinal));
     }
