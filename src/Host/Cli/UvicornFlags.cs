@@ -81,6 +81,30 @@ internal static class UvicornFlags
         new("env-file", FlagKind.Value, EnvFileKey, "PATH"),
     ];
 
+    /// <summary>
+    /// uvicorn's flags the host refuses, each with the one-line reason the usage error gives (rather than "unknown
+    /// option", which would leave a uvicorn user guessing). <c>--workers 1</c>, uvicorn's default, is accepted.
+    /// </summary>
+    public static readonly Dictionary<string, string> Refused = new(StringComparer.Ordinal)
+    {
+        ["workers"] = "one process serves every connection on all cores: run several instances behind a proxy for more (docs/deploy.md, \"Several instances\"); only --workers 1 is accepted",
+        ["http"] = "the HTTP/1.1 protocol is AsgiBridge's own (HTTP/2 is Kestrel's: --urls https://...; docs/http2.md)",
+        ["ws"] = "the WebSocket protocol is AsgiBridge's own; the --ws-* flags tune it",
+        ["fd"] = "listening on an inherited descriptor is not supported: give --host/--port, --uds or --urls",
+        ["log-config"] = "logging is .NET's: use the Logging settings (--log-level, --Logging:LogLevel:Default=Warning, appsettings.json; docs/observability.md)",
+        ["use-colors"] = "the console log has no colours to turn on or off (--Logging:Console:FormatterName=json or systemd changes its format)",
+        ["no-use-colors"] = "the console log has no colours to turn on or off (--Logging:Console:FormatterName=json or systemd changes its format)",
+        ["ssl-keyfile"] = SslReason,
+        ["ssl-certfile"] = SslReason,
+        ["ssl-keyfile-password"] = SslReason,
+        ["ssl-version"] = SslReason,
+        ["ssl-cert-reqs"] = SslReason,
+        ["ssl-ca-certs"] = SslReason,
+        ["ssl-ciphers"] = SslReason,
+    };
+
+    private const string SslReason = "TLS is Kestrel's: serve --urls https://HOST:PORT with the certificate in Kestrel's settings (--Kestrel:Certificates:Default:Path=cert.pem --Kestrel:Certificates:Default:KeyPath=key.pem; docs/configuration.md)";
+
     private static readonly Dictionary<string, UvicornFlag> s_byName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);
 
     /// <summary>Looks a flag up by its name without dashes; uvicorn's names are lower case and so is the match.</summary>

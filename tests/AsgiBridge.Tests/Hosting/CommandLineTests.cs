@@ -162,6 +162,48 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData("--workers", "4", "docs/deploy.md")]
+    [InlineData("--workers=2", null, "docs/deploy.md")]
+    [InlineData("--http", "httptools", "AsgiBridge's own")]
+    [InlineData("--ws", "websockets", "AsgiBridge's own")]
+    [InlineData("--fd", "3", "--uds")]
+    [InlineData("--log-config", "log.yaml", "Logging")]
+    [InlineData("--use-colors", null, "no colours")]
+    [InlineData("--no-use-colors", null, "no colours")]
+    [InlineData("--ssl-keyfile", "key.pem", "https://")]
+    [InlineData("--ssl-certfile", "cert.pem", "https://")]
+    [InlineData("--ssl-keyfile-password", "x", "https://")]
+    [InlineData("--ssl-version", "17", "https://")]
+    [InlineData("--ssl-cert-reqs", "0", "https://")]
+    [InlineData("--ssl-ca-certs", "ca.pem", "https://")]
+    [InlineData("--ssl-ciphers", "TLSv1", "https://")]
+    public void A_uvicorn_flag_the_host_refuses_says_why_in_one_line(string flag, string? value, string why)
+    {
+        var parsed = CommandLine.Parse(value is null ? [flag] : [flag, value]);
+        Assert.Equal(CommandLineAction.Error, parsed.Action);
+        var name = flag.Split('=')[0];
+        Assert.StartsWith($"Option '{name}' is not available: ", parsed.Error, StringComparison.Ordinal);
+        Assert.Contains(why, parsed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', parsed.Error!);
+    }
+
+    [Theory]
+    [InlineData("--workers", "1")]
+    [InlineData("--workers=1")]
+    public void One_worker_is_what_the_host_does_anyway(params string[] args)
+    {
+        Assert.Equal([new("Asgi:RootPath", "/a")], Run([.. args, "--root-path", "/a"]));
+    }
+
+    [Fact]
+    public void Uvicorns_app_argument_is_pointed_at_the_python_flag()
+    {
+        var parsed = CommandLine.Parse(["main:app", "--app-dir", "src"]);
+        Assert.Equal(CommandLineAction.Error, parsed.Action);
+        Assert.Contains("--python main:app", parsed.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--port")]
     [InlineData("--log-level")]
     [InlineData("--root-path")]

@@ -155,6 +155,7 @@ public sealed partial class HostStartupTests
     [InlineData("--bogus", "'--bogus'")]
     [InlineData("--reload", "'--reload'")]
     [InlineData("--port", "'--port' needs a value")]
+    [InlineData("--workers=4", "Option '--workers' is not available: ")]
     public async Task An_unknown_flag_or_a_missing_value_prints_the_error_and_the_usage_and_exits_2(string flag, string named)
     {
         using var host = HostProcess.Start("--app", "hello", flag);
