@@ -176,7 +176,8 @@ internal static class CommandLine
         var orphan = settings.Find(s => s.Key.StartsWith("Python:", StringComparison.Ordinal) && s.Key != PythonFlags.AppKey);
         if (!python && orphan.Key is not null)
         {
-            var flag = Array.Find(PythonFlags.All, f => f.Key == orphan.Key);
+            // A repeatable flag's values are items of its key (Python:ReloadDirs:0).
+            var flag = Array.Find(PythonFlags.All, f => f.Key == orphan.Key || orphan.Key.StartsWith(f.Key + ":", StringComparison.Ordinal));
             return $"Option '--{flag?.Name ?? orphan.Key}' needs '--python MODULE:ATTR'.";
         }
 

@@ -81,6 +81,9 @@ internal static class Usage
                 { Name: "python-sockets" } => "loop: socket I/O on the Python loop's thread (default); kestrel: Kestrel's threads",
                 { Name: "reload" } => "restart the app when a *.py file changes (a watching parent runs it in a child)",
                 { Name: "reload-dir" } => "watch DIR (repeatable; default: --app-dir, else the current directory)",
+                { Name: "reload-include" } => "restart on changes to files GLOB matches too (repeatable; default *.py)",
+                { Name: "reload-exclude" } => "not on files or directories GLOB matches (repeatable; default .*, .py[cod], .sw.*, ~*)",
+                { Name: "reload-delay" } => "restart once the tree has been quiet this long (default 0.3)",
                 { Kind: FlagKind.Choice } => $"{string.Join(", ", flag.Choices!.Keys)} (default auto)",
                 _ => flag.Key,
             };
