@@ -39,6 +39,13 @@ switch (command.Action)
         return ExitCodes.UsageError;
 }
 
+// --env-file: read before the configuration (its Asgi__... variables are settings like any other) and before a Python
+// app is loaded or python3 re-runs this host, which inherits them (docs/configuration.md, "Command line").
+if (command.Settings.LastOrDefault(s => s.Key == UvicornFlags.EnvFileKey).Value is { } envFile && EnvFile.Load(envFile) is { } envFileFailure)
+{
+    return await FailedAsync(envFileFailure);
+}
+
 var builder = WebApplication.CreateSlimBuilder(command.ToArgs());
 builder.Logging.AddBatchedConsole();
 // The slim builder pins the console formatter to "simple": let Logging:Console:FormatterName (json, systemd) choose.
@@ -111,10 +118,23 @@ if (builder.Configuration[PythonFlags.ReloadKey] is { } reload)
             directories.Add(Path.GetFullPath(builder.Configuration["Python:AppDir"] ?? Environment.CurrentDirectory));
         }
 
+        var quiet = SourceWatcher.Quiet;
+        if (builder.Configuration[PythonFlags.ReloadDelayKey] is { } delay)
+        {
+            if (!double.TryParse(delay, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var delaySeconds) || !double.IsFinite(delaySeconds) || delaySeconds < 0 || delaySeconds > 3600)
+            {
+                return await FailedAsync($"{PythonFlags.ReloadDelayKey}: '{delay}' is not a number of seconds between 0 and 3600.");
+            }
+
+            quiet = TimeSpan.FromSeconds(delaySeconds);
+        }
+
+        string[] Patterns(string key) => [.. builder.Configuration.GetSection(key).GetChildren().Select(p => p.Value ?? "").Where(p => p.Length > 0)];
+        var filter = new SourceFilter(Patterns(PythonFlags.ReloadIncludesKey), Patterns(PythonFlags.ReloadExcludesKey));
         var grace = TimeSpan.FromSeconds(int.TryParse(builder.Configuration["shutdownTimeoutSeconds"], out var seconds) ? seconds : 30);
         // The host is built (its logging, settings) but never started here: the child starts its own.
         var reloadLogger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(HostLog.Category);
-        return await ReloadSupervisor.RunAsync(ReloadArguments.ForChild(args), directories, grace, reloadLogger);
+        return await ReloadSupervisor.RunAsync(ReloadArguments.ForChild(args), directories, filter, quiet, grace, reloadLogger);
     }
 }
 

@@ -20,6 +20,7 @@ internal static class AsgiOptionsBinder
             {
                 case "MINREQUESTBODYDATARATE": options.MinRequestBodyDataRate = ParseRate(child); continue;
                 case "MINRESPONSEDATARATE": options.MinResponseDataRate = ParseRate(child); continue;
+                case "HEADERS": options.Headers = ParseList(child); continue;
             }
 
             if (value is null)
@@ -45,6 +46,7 @@ internal static class AsgiOptionsBinder
                 case "LIMITCONCURRENCY": options.LimitConcurrency = IsNull(value) ? null : ParseInt(child); break;
                 case "LIMITCONNECTIONS": options.LimitConnections = IsNull(value) ? null : value.Equals("auto", StringComparison.OrdinalIgnoreCase) ? AsgiServerOptions.LimitConnectionsFromDescriptorLimit : ParseInt(child); break;
                 case "LIMITMAXREQUESTS": options.LimitMaxRequests = IsNull(value) ? null : ParseInt(child); break;
+                case "BACKLOG": options.Backlog = IsNull(value) ? null : ParseInt(child); break;
                 case "LIMITMAXREQUESTSJITTER": options.LimitMaxRequestsJitter = ParseInt(child); break;
                 case "WSMAXSIZE": options.WsMaxSize = ParseInt(child); break;
                 case "WSPINGINTERVAL": options.WsPingInterval = ParseDuration(child); break;
@@ -111,6 +113,27 @@ internal static class AsgiOptionsBinder
         double.TryParse(setting.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) && number > 0
             ? number
             : throw Invalid(setting, "a positive number of bytes per second, or null");
+
+    /// <summary>
+    /// A list: the section's items in order (<c>Asgi:Headers:0</c>, <c>Asgi:Headers:1</c>, ...), or one value as a
+    /// list of one (an empty value: none). The entries are checked by the validator.
+    /// </summary>
+    private static List<string> ParseList(IConfigurationSection setting)
+    {
+        var items = setting.GetChildren().ToList();
+        if (items.Count == 0)
+        {
+            return string.IsNullOrEmpty(setting.Value) ? [] : [setting.Value];
+        }
+
+        var list = new List<string>(items.Count);
+        foreach (var item in items)
+        {
+            list.Add(item.Value ?? throw Invalid(item, "a value (not a section)"));
+        }
+
+        return list;
+    }
 
     private static bool IsNull(string value) => value.Length == 0 || value.Equals("null", StringComparison.OrdinalIgnoreCase);
 

@@ -71,6 +71,17 @@ public sealed class AsgiServerOptions
     /// <summary>Whether responses get a <c>date</c> header. Defaults to true.</summary>
     public bool DateHeader { get; set; } = true;
 
+    /// <summary>
+    /// Headers added to every response the server writes, each <c>NAME:VALUE</c> (uvicorn's <c>--header</c>, its
+    /// "custom default HTTP response headers"). As under uvicorn, the name is written in lower case, the
+    /// application's own headers do not replace them (both are sent), and a <c>server</c> entry takes the place of the
+    /// <c>server: asgibridge</c> header, whatever <see cref="ServerHeader"/> says. The name must be a token and the
+    /// value visible ASCII (spaces and tabs allowed, surrounding ones dropped); <c>date</c> and the framing and
+    /// connection headers (<c>content-length</c>, <c>transfer-encoding</c>, <c>connection</c>, ...) are the server's.
+    /// Checked when the host starts. Defaults to none.
+    /// </summary>
+    public IList<string> Headers { get; set; } = [];
+
     /// <summary>The largest WebSocket message accepted, in bytes; a larger one closes the connection with 1009. Defaults to 16 MiB.</summary>
     public int WsMaxSize { get; set; } = 16 * 1024 * 1024;
 
@@ -114,6 +125,13 @@ public sealed class AsgiServerOptions
     /// restart it); later requests get 503. Null (default) means no limit.
     /// </summary>
     public int? LimitMaxRequests { get; set; }
+
+    /// <summary>
+    /// The listen backlog of every endpoint AsgiBridge's socket transport binds: how many connections the kernel
+    /// queues for accepting (uvicorn's <c>--backlog</c>; Linux caps it at <c>net.core.somaxconn</c>). Null (default)
+    /// keeps Kestrel's <c>SocketTransportOptions.Backlog</c> (512).
+    /// </summary>
+    public int? Backlog { get; set; }
 
     /// <summary>A random 0..N added to <see cref="LimitMaxRequests"/> so a fleet does not restart at once. Defaults to 0.</summary>
     public int LimitMaxRequestsJitter { get; set; }

@@ -30,6 +30,7 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
         Require(Enum.IsDefined(options.Lifespan), nameof(options.Lifespan), "auto, on or off", options.Lifespan);
         Require(options.LimitConcurrency is null or >= 1, nameof(options.LimitConcurrency), "null or at least 1", options.LimitConcurrency);
         Require(options.LimitMaxRequests is null or >= 1, nameof(options.LimitMaxRequests), "null or at least 1", options.LimitMaxRequests);
+        Require(options.Backlog is null or >= 1, nameof(options.Backlog), "null or at least 1", options.Backlog);
         Require(options.LimitMaxRequestsJitter >= 0, nameof(options.LimitMaxRequestsJitter), "0 or more", options.LimitMaxRequestsJitter);
         Require(options.RootPath.Length == 0 || (options.RootPath[0] == '/' && options.RootPath[^1] != '/'), nameof(options.RootPath), "empty or a path starting with '/' and not ending with '/'", options.RootPath);
 
@@ -41,6 +42,15 @@ internal sealed class AsgiServerOptionsValidator : IValidateOptions<AsgiServerOp
             // Kestrel would only log a warning and serve without HTTP/3: an operator who asked for it gets told.
             errors.Add($"Asgi:{nameof(options.Protocols)} is {options.Protocols}, but this host cannot serve HTTP/3: QUIC needs libmsquic, which is not installed (docs/http2.md, \"HTTP/3\").");
         }
+        try
+        {
+            _ = DefaultResponseHeaders.Parse(options.Headers);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
         try
         {
             _ = Proxy.ForwardedAllowList.Parse(options.ForwardedAllowIps ?? "");

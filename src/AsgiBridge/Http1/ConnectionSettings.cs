@@ -10,7 +10,10 @@ internal sealed class ConnectionSettings
         KeepAliveTimeoutMs = (long)options.TimeoutKeepAlive.TotalMilliseconds;
         RequestHeadersTimeoutMs = (long)options.TimeoutRequestHeaders.TotalMilliseconds;
         SendTimeoutMs = (long)options.TimeoutSend.TotalMilliseconds;
-        ServerHeader = options.ServerHeader;
+        var defaults = Hosting.DefaultResponseHeaders.Parse(options.Headers);
+        // uvicorn's default headers: a configured server header replaces the server's own, even when that is off.
+        ServerLines = defaults.ServerLines ?? (options.ServerHeader ? "server: asgibridge\r\n"u8.ToArray() : null);
+        DefaultHeaderLines = defaults.OtherLines;
         DateHeader = options.DateHeader;
         RootPath = options.RootPath;
         AllowList = Proxy.ForwardedAllowList.Parse(options.ForwardedAllowIps ?? "");
@@ -48,7 +51,11 @@ internal sealed class ConnectionSettings
 
     public long SendTimeoutMs { get; }
 
-    public bool ServerHeader { get; }
+    /// <summary>The server header line(s) to write (<c>server: asgibridge</c>, or Asgi:Headers' own); null for none.</summary>
+    public byte[]? ServerLines { get; }
+
+    /// <summary>The other lines of Asgi:Headers, encoded once; null when there are none.</summary>
+    public byte[]? DefaultHeaderLines { get; }
 
     public bool DateHeader { get; }
 

@@ -161,7 +161,10 @@ internal sealed partial class Http1OutputProducer
         await FlushAsync().ConfigureAwait(false);
     }
 
-    /// <summary>The date and server headers, unless configured off or already given by the application.</summary>
+    /// <summary>
+    /// The date and server headers, unless configured off or already given by the application, then the default
+    /// headers of Asgi:Headers, which the application's do not replace (as uvicorn's default headers).
+    /// </summary>
     private void WriteServerHeaders(ref BufferedOutput output, bool skipDate = false, bool skipServer = false)
     {
         if (_settings.DateHeader && !skipDate)
@@ -169,9 +172,14 @@ internal sealed partial class Http1OutputProducer
             output.Write(Infrastructure.DateHeader.Line);
         }
 
-        if (_settings.ServerHeader && !skipServer)
+        if (_settings.ServerLines is { } server && !skipServer)
         {
-            output.Write("server: asgibridge\r\n"u8);
+            output.Write(server);
+        }
+
+        if (_settings.DefaultHeaderLines is { } defaults)
+        {
+            output.Write(defaults);
         }
     }
 }

@@ -23,11 +23,12 @@ internal sealed class HttpContextExchange : IDisposable
 
     /// <param name="context">The request.</param>
     /// <param name="trailers">Whether its response can carry trailer fields (<see cref="HttpContextScope.TrailerSupportOf"/>, as its scope declares).</param>
-    public HttpContextExchange(HttpContext context, TrailerSupport trailers)
+    /// <param name="defaults">Asgi:Headers, which the response carries besides the application's.</param>
+    public HttpContextExchange(HttpContext context, TrailerSupport trailers, Hosting.DefaultResponseHeaders defaults)
     {
         _context = context;
         _body = new HttpContextRequestBody(context);
-        _wire = new HttpContextResponseWire(context);
+        _wire = new HttpContextResponseWire(context, defaults);
         _cycle = new RequestCycle(_wire, _body);
         _wire.Cycle = _cycle;
         _cycle.Reset(HttpMethods.IsHead(context.Request.Method));

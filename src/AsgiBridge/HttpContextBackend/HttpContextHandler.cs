@@ -26,6 +26,7 @@ internal sealed class HttpContextHandler
     private readonly ILogger _logger;
     private readonly ServerDiagnostics _telemetry;
     private readonly CancellationToken _stopping;
+    private readonly DefaultResponseHeaders _defaults;
 
     private HttpContextHandler(AsgiAppInstance instance, AsgiServerOptions options, int prefixLength, ILoggerFactory loggerFactory, CancellationToken stopping)
     {
@@ -35,6 +36,7 @@ internal sealed class HttpContextHandler
         _logger = loggerFactory.CreateLogger("AsgiBridge.HttpContext");
         _telemetry = instance.State.Telemetry;
         _stopping = stopping;
+        _defaults = DefaultResponseHeaders.Parse(options.Headers);
     }
 
     /// <summary>
@@ -73,7 +75,7 @@ internal sealed class HttpContextHandler
             catch (Exception)
             {
                 // The lifespan startup failed (logged when it did): the application is not ready to serve.
-                await new HttpContextResponseWire(context).WriteAnswerAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
+                await new HttpContextResponseWire(context, _defaults).WriteAnswerAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
                 return;
             }
         }
@@ -83,7 +85,7 @@ internal sealed class HttpContextHandler
         if (admission == Admission.Refused)
         {
             Log.RequestRefused(_logger, state.Counting ? "Asgi:LimitConcurrency or Asgi:LimitMaxRequests reached" : "refused");
-            await new HttpContextResponseWire(context).WriteAnswerAsync(ServerAnswer.ServiceUnavailable).ConfigureAwait(false);
+            await new HttpContextResponseWire(context, _defaults).WriteAnswerAsync(ServerAnswer.ServiceUnavailable).ConfigureAwait(false);
             return;
         }
 
@@ -110,7 +112,7 @@ internal sealed class HttpContextHandler
         var start = Stopwatch.GetTimestamp();
         var trailers = HttpContextScope.TrailerSupportOf(context);
         var scope = HttpContextScope.Build(context, "http", _options.RootPath, _prefixLength, _instance.State.StateSource, trailers);
-        using var exchange = new HttpContextExchange(context, trailers);
+        using var exchange = new HttpContextExchange(context, trailers, _defaults);
         await exchange.RunAsync(_instance.App, scope, _logger).ConfigureAwait(false);
         if (_telemetry.AccessLogEnabled)
         {
@@ -134,7 +136,7 @@ internal sealed class HttpContextHandler
         var scope = HttpContextScope.Build(context, "websocket", _options.RootPath, _prefixLength, _instance.State.StateSource, TrailerSupport.None);
         scope.Subprotocols = [.. context.WebSockets.WebSocketRequestedProtocols];
         scope.Extensions["websocket.http.response"] = new Dictionary<string, object?>(StringComparer.Ordinal);
-        using var upgrade = new HttpContextWebSocketUpgrade(context, _options, _stopping);
+        using var upgrade = new HttpContextWebSocketUpgrade(context, _options, _defaults, _stopping);
         using var session = new WebSocketSession(_logger, scope, upgrade);
         await session.RunAsync(_instance.App).ConfigureAwait(false);
         if (_telemetry.AccessLogEnabled)

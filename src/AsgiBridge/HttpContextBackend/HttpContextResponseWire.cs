@@ -21,11 +21,15 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
     private readonly HttpContext _context;
     private readonly bool _http1;
     private readonly AsyncGate _gate = new();
+    private readonly Hosting.DefaultResponseHeaders _defaults;
     private RequestCycle? _cycle;
 
-    public HttpContextResponseWire(HttpContext context)
+    /// <param name="context">The request.</param>
+    /// <param name="defaults">Asgi:Headers, which every response carries besides the application's.</param>
+    public HttpContextResponseWire(HttpContext context, Hosting.DefaultResponseHeaders defaults)
     {
         _context = context;
+        _defaults = defaults;
         _http1 = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol);
     }
 
@@ -174,6 +178,7 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
         }
 
         response.Clear();
+        AddDefaultHeaders();
         response.StatusCode = answer.Status;
         response.ContentType = answer.ContentType;
         var bytes = Encoding.UTF8.GetBytes(answer.Body);
@@ -198,7 +203,26 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
     public static bool IsTransportError(Exception ex) =>
         ex is IOException or OperationCanceledException or ObjectDisposedException;
 
-    /// <summary>Status, the application's headers, and the content-length the cycle decided.</summary>
+    /// <summary>
+    /// Asgi:Headers, ahead of the application's, which add to them rather than replace them (uvicorn's default
+    /// headers); a default <c>server</c> keeps the server's own out (Kestrel writes one only when none is set).
+    /// </summary>
+    public void AddDefaultHeaders()
+    {
+        var fields = _defaults.Fields;
+        if (fields.Length == 0)
+        {
+            return;
+        }
+
+        var target = _context.Response.Headers;
+        foreach (var (name, value) in fields)
+        {
+            target.Append(name, value);
+        }
+    }
+
+    /// <summary>Status, Asgi:Headers, the application's headers, and the content-length the cycle decided.</summary>
     private void SetHead()
     {
         var cycle = Cycle;
@@ -207,6 +231,7 @@ internal sealed class HttpContextResponseWire : IResponseWire, IDisposable
         response.StatusCode = status;
         var headers = cycle.Headers;
         var target = response.Headers;
+        AddDefaultHeaders();
         for (var i = 0; i < headers.Count; i++)
         {
             var header = headers[i];

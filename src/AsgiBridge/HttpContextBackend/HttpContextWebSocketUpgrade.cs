@@ -17,12 +17,12 @@ internal sealed class HttpContextWebSocketUpgrade : IWebSocketUpgrade, IDisposab
     private readonly AsgiServerOptions _options;
     private readonly HttpContextResponseWire _wire;
 
-    public HttpContextWebSocketUpgrade(HttpContext context, AsgiServerOptions options, CancellationToken stopping)
+    public HttpContextWebSocketUpgrade(HttpContext context, AsgiServerOptions options, Hosting.DefaultResponseHeaders defaults, CancellationToken stopping)
     {
         _context = context;
         _options = options;
         ShutdownRequested = stopping;
-        _wire = new HttpContextResponseWire(context);
+        _wire = new HttpContextResponseWire(context, defaults);
         // websocket.http.response: the application's HTTP answer goes through the shared request cycle's rules.
         Http = new RequestCycle(_wire, new NoRequestBody());
         _wire.Cycle = Http;
@@ -37,6 +37,7 @@ internal sealed class HttpContextWebSocketUpgrade : IWebSocketUpgrade, IDisposab
 
     public async ValueTask<WebSocketMessages> AcceptAsync(string? subprotocol, IReadOnlyList<AsgiHeader> extraHeaders)
     {
+        _wire.AddDefaultHeaders();
         foreach (var header in extraHeaders)
         {
             _context.Response.Headers.Append(header.NameString, header.ValueString);

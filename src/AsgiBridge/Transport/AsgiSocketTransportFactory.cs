@@ -62,6 +62,13 @@ internal sealed class AsgiSocketTransportFactory : IConnectionListenerFactory, I
     internal static readonly System.Reflection.ConstructorInfo? s_kestrelOptionsConstructor = typeof(SocketConnectionFactoryOptions).GetConstructor(
         System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic, [typeof(SocketTransportOptions)]);
 
+    /// <summary>
+    /// <c>Asgi:Backlog</c> when it is set (uvicorn's <c>--backlog</c>), else Kestrel's own setting. The settings are
+    /// validated by the time an endpoint binds; without them (the transport registered alone) Kestrel's applies.
+    /// </summary>
+    internal static int Backlog(SocketTransportOptions options, IServiceProvider services) =>
+        services.GetService<IOptions<AsgiServerOptions>>()?.Value.Backlog ?? options.Backlog;
+
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint or UnixDomainSocketEndPoint or FileHandleEndPoint;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
@@ -78,7 +85,7 @@ internal sealed class AsgiSocketTransportFactory : IConnectionListenerFactory, I
 
         try
         {
-            socket.Listen(_options.Backlog);
+            socket.Listen(Backlog(_options, _services));
         }
         catch
         {

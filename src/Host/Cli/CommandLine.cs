@@ -54,7 +54,10 @@ internal static class CommandLine
             var arg = args[i];
             if (arg.Length <= 2 || !arg.StartsWith("--", StringComparison.Ordinal))
             {
-                return ParsedCommandLine.Fail($"Unexpected argument '{arg}': options start with -- (see --help).");
+                // uvicorn's APP argument (main:app) is a flag here.
+                return ParsedCommandLine.Fail(IsAppSpec(arg)
+                    ? $"Unexpected argument '{arg}': give a Python app as --python {arg} (uvicorn's APP argument)."
+                    : $"Unexpected argument '{arg}': options start with -- (see --help).");
             }
 
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
@@ -117,6 +120,16 @@ internal static class CommandLine
                 urls |= name.Equals("urls", StringComparison.OrdinalIgnoreCase);
                 settings.Add(new(name, value));
             }
+            else if (UvicornFlags.Refused.TryGetValue(name, out var reason))
+            {
+                // uvicorn's default, one worker, is what the host does anyway.
+                if (name == "workers" && TryTakeValue(args, ref i, inline, out var workers) && workers.Trim() == "1")
+                {
+                    continue;
+                }
+
+                return ParsedCommandLine.Fail($"Option '--{name}' is not available: {reason}.");
+            }
             else
             {
                 return ParsedCommandLine.Fail($"Unknown option '--{name}'.");
@@ -163,7 +176,8 @@ internal static class CommandLine
         var orphan = settings.Find(s => s.Key.StartsWith("Python:", StringComparison.Ordinal) && s.Key != PythonFlags.AppKey);
         if (!python && orphan.Key is not null)
         {
-            var flag = Array.Find(PythonFlags.All, f => f.Key == orphan.Key);
+            // A repeatable flag's values are items of its key (Python:ReloadDirs:0).
+            var flag = Array.Find(PythonFlags.All, f => f.Key == orphan.Key || orphan.Key.StartsWith(f.Key + ":", StringComparison.Ordinal));
             return $"Option '--{flag?.Name ?? orphan.Key}' needs '--python MODULE:ATTR'.";
         }
 
@@ -187,6 +201,13 @@ internal static class CommandLine
 
         value = "";
         return false;
+    }
+
+    /// <summary><c>MODULE:ATTR</c>, as uvicorn's APP argument is written (<c>main:app</c>, <c>pkg.asgi:application</c>).</summary>
+    private static bool IsAppSpec(string arg)
+    {
+        var colon = arg.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && colon < arg.Length - 1 && !arg.StartsWith('-') && !arg.Contains('/', StringComparison.Ordinal) && !arg.Contains('=', StringComparison.Ordinal);
     }
 
     /// <summary><c>Section:Key</c>, as the configuration's command-line source reads it: a colon inside the name.</summary>

@@ -42,6 +42,15 @@ internal static class PythonFlags
     /// <summary><c>--reload-dir</c>, repeatable: the directories watched (default: the app directory, else the current one).</summary>
     public const string ReloadDirsKey = "Python:ReloadDirs";
 
+    /// <summary><c>--reload-delay</c>: seconds the watched tree must be quiet before the app restarts.</summary>
+    public const string ReloadDelayKey = "Python:ReloadDelay";
+
+    /// <summary><c>--reload-include</c>, repeatable: glob patterns of files whose change restarts the app (besides <c>*.py</c>).</summary>
+    public const string ReloadIncludesKey = "Python:ReloadIncludes";
+
+    /// <summary><c>--reload-exclude</c>, repeatable: glob patterns of files and directories whose change does not.</summary>
+    public const string ReloadExcludesKey = "Python:ReloadExcludes";
+
     /// <summary>Every flag, in the order the usage text lists them.</summary>
     public static readonly UvicornFlag[] All =
     [
@@ -56,6 +65,9 @@ internal static class PythonFlags
         new("python-sockets", FlagKind.Choice, "Python:Sockets", "SOCKETS", s_sockets),
         new("reload", FlagKind.On, ReloadKey),
         new("reload-dir", FlagKind.Repeated, ReloadDirsKey, "DIR"),
+        new("reload-include", FlagKind.Repeated, ReloadIncludesKey, "GLOB"),
+        new("reload-exclude", FlagKind.Repeated, ReloadExcludesKey, "GLOB"),
+        new("reload-delay", FlagKind.Value, ReloadDelayKey, "SECONDS"),
     ];
 
     private static readonly Dictionary<string, UvicornFlag> s_byName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

@@ -53,6 +53,9 @@ internal static class Usage
                 { Name: "uds" } => "urls http://unix:PATH",
                 { Kind: FlagKind.On } => $"{flag.Key}=true",
                 { Kind: FlagKind.Off } => $"{flag.Key}=false",
+                { Name: "env-file" } => "set environment variables from PATH first (.env format; set ones are kept)",
+                { Name: "header" } => $"{flag.Key} (repeatable): a header on every response",
+                { ValueName: "BOOL" } => $"{flag.Key} (true/false, 1/0, yes/no, y/n, t/f, on/off)",
                 { Kind: FlagKind.Choice } => $"{flag.Key} ({string.Join(", ", flag.Choices!.Keys)})",
                 _ => flag.Key,
             };
@@ -60,6 +63,8 @@ internal static class Usage
         }
 
         text.AppendLine("Values go as --flag VALUE or --flag=VALUE; a malformed value is reported by the setting it sets.");
+        text.AppendLine("Not available, each refused with the reason: --workers (but 1), --http, --ws, --fd, --log-config,");
+        text.AppendLine("--use-colors/--no-use-colors, --ssl-* (TLS: --urls https://...).");
         text.AppendLine();
         text.AppendLine("Python ASGI apps (docs/python.md), in place of --app:");
         foreach (var flag in PythonFlags.All)
@@ -76,6 +81,9 @@ internal static class Usage
                 { Name: "python-sockets" } => "loop: socket I/O on the Python loop's thread (default); kestrel: Kestrel's threads",
                 { Name: "reload" } => "restart the app when a *.py file changes (a watching parent runs it in a child)",
                 { Name: "reload-dir" } => "watch DIR (repeatable; default: --app-dir, else the current directory)",
+                { Name: "reload-include" } => "restart on changes to files GLOB matches too (repeatable; default *.py)",
+                { Name: "reload-exclude" } => "not on files or directories GLOB matches (repeatable; default .*, .py[cod], .sw.*, ~*)",
+                { Name: "reload-delay" } => "restart once the tree has been quiet this long (default 0.3)",
                 { Kind: FlagKind.Choice } => $"{string.Join(", ", flag.Choices!.Keys)} (default auto)",
                 _ => flag.Key,
             };

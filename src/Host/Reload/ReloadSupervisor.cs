@@ -16,7 +16,7 @@ internal static class ReloadSupervisor
     /// <summary>How long a child may take to stop beyond the host's own graceful-shutdown timeout before it is killed.</summary>
     private static readonly TimeSpan s_stopMargin = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> childArguments, IReadOnlyList<string> directories, TimeSpan gracefulShutdown, ILogger logger)
+    public static async Task<int> RunAsync(IReadOnlyList<string> childArguments, IReadOnlyList<string> directories, SourceFilter filter, TimeSpan quiet, TimeSpan gracefulShutdown, ILogger logger)
     {
         foreach (var directory in directories)
         {
@@ -37,9 +37,10 @@ internal static class ReloadSupervisor
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var watcher = new SourceWatcher(directories);
+        using var watcher = new SourceWatcher(directories, filter, quiet);
         var grace = gracefulShutdown + s_stopMargin;
-        HostLog.ReloadWatching(logger, Environment.ProcessId, string.Join(", ", directories));
+        HostLog.ReloadWatching(logger, Environment.ProcessId, string.Join(", ", filter.Includes), string.Join(", ", directories));
+        HostLog.ReloadPatterns(logger, string.Join(", ", filter.Excludes), quiet.TotalSeconds);
 
         var child = ChildHost.Start(childArguments);
         try

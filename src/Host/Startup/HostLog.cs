@@ -14,8 +14,11 @@ internal static partial class HostLog
     [LoggerMessage(3, LogLevel.Error, "Python app '{App}' could not be loaded:\n{Traceback}")]
     public static partial void PythonLoadFailed(ILogger logger, string app, string traceback);
 
-    [LoggerMessage(4, LogLevel.Information, "Reloader (pid {Pid}) watching *.py in {Directories}")]
-    public static partial void ReloadWatching(ILogger logger, int pid, string directories);
+    [LoggerMessage(4, LogLevel.Information, "Reloader (pid {Pid}) watching {Includes} in {Directories}")]
+    public static partial void ReloadWatching(ILogger logger, int pid, string includes, string directories);
+
+    [LoggerMessage(7, LogLevel.Information, "Reloader excluding {Excludes}, restarting after {Delay} s of quiet")]
+    public static partial void ReloadPatterns(ILogger logger, string excludes, double delay);
 
     [LoggerMessage(5, LogLevel.Warning, "Detected a change in '{Path}': reloading")]
     public static partial void ReloadChange(ILogger logger, string path);

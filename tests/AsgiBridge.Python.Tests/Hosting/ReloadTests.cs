@@ -127,6 +127,36 @@ public sealed class ReloadTests : IDisposable
         }
     }
 
+    [SkippableFact]
+    public async Task A_file_reload_include_names_restarts_the_app_too()
+    {
+        var missing = PythonPackages.Missing();
+        Skip.If(missing is not null, missing);
+        File.WriteAllText(Path.Combine(_dir, "version.txt"), "t1");
+        File.WriteAllText(Path.Combine(_dir, "reloaded_app.py"), """
+            import os
+
+            VERSION = open(os.path.join(os.path.dirname(__file__), "version.txt")).read().strip()
+
+            async def app(scope, receive, send):
+                if scope["type"] != "http":
+                    return
+                await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+                await send({"type": "http.response.body", "body": f"{VERSION} {os.getpid()}".encode()})
+            """);
+        await using var server = await ServerProcess.StartAsgiBridgeAsync(
+            "reloaded_app:app", _dir, "--reload", "--reload-include", "*.txt", "--reload-exclude", "ignored.txt", "--reload-delay", "0.1");
+        var first = await AwaitVersionAsync(server, "t1");
+
+        // An excluded file changes nothing; the included one restarts the app, which reads it again.
+        File.WriteAllText(Path.Combine(_dir, "ignored.txt"), "x");
+        await Task.Delay(1000);
+        Assert.Equal(first, await TryGetAsync(server.Port));
+        File.WriteAllText(Path.Combine(_dir, "version.txt"), "t2");
+        var second = await AwaitVersionAsync(server, "t2");
+        Assert.NotEqual(first.Split(' ')[1], second.Split(' ')[1]);
+    }
+
     [Theory]
     [InlineData("/app/main.py", true)]
     [InlineData("/app/pkg/views.py", true)]

@@ -17,11 +17,25 @@ public sealed class CommandLineTests
     [InlineData("--forwarded-allow-ips", "10.0.0.1,10.0.0.2", "Asgi:ForwardedAllowIps", "10.0.0.1,10.0.0.2")]
     [InlineData("--limit-concurrency", "100", "Asgi:LimitConcurrency", "100")]
     [InlineData("--limit-max-requests", "1000", "Asgi:LimitMaxRequests", "1000")]
+    [InlineData("--backlog", "2048", "Asgi:Backlog", "2048")]
+    [InlineData("--env-file", "deploy/.env", "envFile", "deploy/.env")]
     [InlineData("--timeout-keep-alive", "10", "Asgi:TimeoutKeepAlive", "10")]
     [InlineData("--timeout-graceful-shutdown", "15", "shutdownTimeoutSeconds", "15")]
     [InlineData("--ws-max-size", "1048576", "Asgi:WsMaxSize", "1048576")]
     [InlineData("--ws-ping-interval", "5", "Asgi:WsPingInterval", "5")]
     [InlineData("--ws-ping-timeout", "7.5", "Asgi:WsPingTimeout", "7.5")]
+    [InlineData("--ws-per-message-deflate", "true", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "False", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "1", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "0", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "YES", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "no", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "y", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "N", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "t", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "f", "Asgi:WsPerMessageDeflate", "false")]
+    [InlineData("--ws-per-message-deflate", "On", "Asgi:WsPerMessageDeflate", "true")]
+    [InlineData("--ws-per-message-deflate", "off", "Asgi:WsPerMessageDeflate", "false")]
     [InlineData("--lifespan", "auto", "Asgi:Lifespan", "auto")]
     [InlineData("--lifespan", "on", "Asgi:Lifespan", "on")]
     [InlineData("--lifespan", "off", "Asgi:Lifespan", "off")]
@@ -47,6 +61,10 @@ public sealed class CommandLineTests
     [InlineData("--no-proxy-headers", "Asgi:ProxyHeaders", "false")]
     [InlineData("--access-log", "Asgi:AccessLog", "true")]
     [InlineData("--no-access-log", "Asgi:AccessLog", "false")]
+    [InlineData("--server-header", "Asgi:ServerHeader", "true")]
+    [InlineData("--no-server-header", "Asgi:ServerHeader", "false")]
+    [InlineData("--date-header", "Asgi:DateHeader", "true")]
+    [InlineData("--no-date-header", "Asgi:DateHeader", "false")]
     public void A_uvicorn_switch_sets_its_key_to_true_or_false(string flag, string key, string expected)
     {
         Assert.Equal([new(key, expected)], Run(flag));
@@ -60,8 +78,15 @@ public sealed class CommandLineTests
             "host", "port", "uds", "root-path", "proxy-headers", "no-proxy-headers", "forwarded-allow-ips", "log-level",
             "access-log", "no-access-log", "limit-concurrency", "limit-max-requests", "timeout-keep-alive",
             "timeout-graceful-shutdown", "ws-max-size", "ws-ping-interval", "ws-ping-timeout", "lifespan",
+            "server-header", "no-server-header", "date-header", "no-date-header", "ws-per-message-deflate", "backlog", "header", "env-file",
         ];
         Assert.Equal(tested.Order(StringComparer.Ordinal), UvicornFlags.All.Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_header_flag_repeats_into_a_list()
+    {
+        Assert.Equal([new("Asgi:Headers:0", "X-A:1"), new("Asgi:Headers:1", "x-b: 2=3")], Run("--header", "X-A:1", "--header=x-b: 2=3"));
     }
 
     [Fact]
@@ -137,6 +162,48 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData("--workers", "4", "docs/deploy.md")]
+    [InlineData("--workers=2", null, "docs/deploy.md")]
+    [InlineData("--http", "httptools", "AsgiBridge's own")]
+    [InlineData("--ws", "websockets", "AsgiBridge's own")]
+    [InlineData("--fd", "3", "--uds")]
+    [InlineData("--log-config", "log.yaml", "Logging")]
+    [InlineData("--use-colors", null, "no colours")]
+    [InlineData("--no-use-colors", null, "no colours")]
+    [InlineData("--ssl-keyfile", "key.pem", "https://")]
+    [InlineData("--ssl-certfile", "cert.pem", "https://")]
+    [InlineData("--ssl-keyfile-password", "x", "https://")]
+    [InlineData("--ssl-version", "17", "https://")]
+    [InlineData("--ssl-cert-reqs", "0", "https://")]
+    [InlineData("--ssl-ca-certs", "ca.pem", "https://")]
+    [InlineData("--ssl-ciphers", "TLSv1", "https://")]
+    public void A_uvicorn_flag_the_host_refuses_says_why_in_one_line(string flag, string? value, string why)
+    {
+        var parsed = CommandLine.Parse(value is null ? [flag] : [flag, value]);
+        Assert.Equal(CommandLineAction.Error, parsed.Action);
+        var name = flag.Split('=')[0];
+        Assert.StartsWith($"Option '{name}' is not available: ", parsed.Error, StringComparison.Ordinal);
+        Assert.Contains(why, parsed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', parsed.Error!);
+    }
+
+    [Theory]
+    [InlineData("--workers", "1")]
+    [InlineData("--workers=1")]
+    public void One_worker_is_what_the_host_does_anyway(params string[] args)
+    {
+        Assert.Equal([new("Asgi:RootPath", "/a")], Run([.. args, "--root-path", "/a"]));
+    }
+
+    [Fact]
+    public void Uvicorns_app_argument_is_pointed_at_the_python_flag()
+    {
+        var parsed = CommandLine.Parse(["main:app", "--app-dir", "src"]);
+        Assert.Equal(CommandLineAction.Error, parsed.Action);
+        Assert.Contains("--python main:app", parsed.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--port")]
     [InlineData("--log-level")]
     [InlineData("--root-path")]
@@ -157,11 +224,37 @@ public sealed class CommandLineTests
     [InlineData("--log-level", "verbose")]
     [InlineData("--log-level", "INFO")]
     [InlineData("--lifespan", "maybe")]
+    [InlineData("--ws-per-message-deflate", "maybe")]
+    [InlineData("--ws-per-message-deflate", "2")]
+    [InlineData("--ws-per-message-deflate", "")]
     public void A_value_outside_a_flags_choices_is_an_error(string flag, string value)
     {
-        var parsed = CommandLine.Parse([flag, value]);
+        var parsed = CommandLine.Parse([$"{flag}={value}"]);
         Assert.Equal(CommandLineAction.Error, parsed.Action);
         Assert.Contains($"'{value}'", parsed.Error, StringComparison.Ordinal);
+        Assert.Contains($"'{flag}'", parsed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_header_switches_turn_the_servers_date_and_server_headers_off_on_the_wire()
+    {
+        var args = CommandLine.Parse(["--no-server-header", "--no-date-header", "--ws-per-message-deflate", "off"]).ToArgs();
+        await using var server = await TestServer.StartAsync(EchoApp.App, args: args);
+        Assert.False(server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AsgiServerOptions>>().Value.WsPerMessageDeflate);
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        var response = await client.ReadResponseAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Equal(0, response.HeaderCount("server"));
+        Assert.Equal(0, response.HeaderCount("date"));
+
+        var on = CommandLine.Parse(["--server-header", "--date-header"]).ToArgs();
+        await using var defaults = await TestServer.StartAsync(EchoApp.App, args: on);
+        using var second = await RawClient.ConnectAsync(defaults);
+        await second.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        var withHeaders = await second.ReadResponseAsync();
+        Assert.Equal("asgibridge", withHeaders.Header("server"));
+        Assert.Equal(1, withHeaders.HeaderCount("date"));
     }
 
     [Fact]

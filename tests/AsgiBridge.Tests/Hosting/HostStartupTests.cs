@@ -77,6 +77,8 @@ public sealed partial class HostStartupTests
     [InlineData("--Asgi:Nope=1", "Asgi:Nope")]
     [InlineData("--Asgi:MaxRequestLineSize=0", "Asgi:MaxRequestLineSize")]
     [InlineData("--timeout-keep-alive=soon", "Asgi:TimeoutKeepAlive")]
+    [InlineData("--header=X Frame:DENY", "Asgi:Headers:0")]
+    [InlineData("--backlog=0", "Asgi:Backlog")]
     [InlineData("--timeout-graceful-shutdown=1.5", "shutdownTimeoutSeconds")]
     [InlineData("--Logging:Console:FormatterName=jsn", "Logging:Console:FormatterName")]
     [InlineData("--Logging:Console:QueueFullMode=Drop", "Logging:Console:QueueFullMode")]
@@ -153,6 +155,7 @@ public sealed partial class HostStartupTests
     [InlineData("--bogus", "'--bogus'")]
     [InlineData("--reload", "'--reload'")]
     [InlineData("--port", "'--port' needs a value")]
+    [InlineData("--workers=4", "Option '--workers' is not available: ")]
     public async Task An_unknown_flag_or_a_missing_value_prints_the_error_and_the_usage_and_exits_2(string flag, string named)
     {
         using var host = HostProcess.Start("--app", "hello", flag);

@@ -31,4 +31,27 @@ public sealed class SocketTransportTests
         await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, (await client.ReadResponseAsync()).Status);
     }
+
+    [Theory]
+    [InlineData(null, 512)]
+    [InlineData("77", 77)]
+    public async Task The_listen_backlog_is_asgi_backlog_else_kestrels(string? backlog, int expected)
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/ss"))
+        {
+            return; // the kernel shows a listening socket's backlog through ss (its Send-Q) only on Linux
+        }
+
+        await using var server = await TestServer.StartAsync(HelloApp.App, args: backlog is null ? [] : [$"--Asgi:Backlog={backlog}"]);
+        var port = ((System.Net.IPEndPoint)server.EndPoint).Port;
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/ss", ["-ltnH", $"sport = :{port}"]) { RedirectStandardOutput = true };
+        using var ss = System.Diagnostics.Process.Start(start)!;
+        var line = (await ss.StandardOutput.ReadToEndAsync()).Trim();
+        await ss.WaitForExitAsync();
+
+        // LISTEN <Recv-Q: connections waiting> <Send-Q: the backlog, capped at net.core.somaxconn> <local> <peer>
+        var somaxconn = int.Parse(File.ReadAllText("/proc/sys/net/core/somaxconn").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Math.Min(expected, somaxconn).ToString(System.Globalization.CultureInfo.InvariantCulture), columns[2]);
+    }
 }
