@@ -16,22 +16,7 @@ internal static class RawWebSocket
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
-        var stream = client.GetStream();
-        var handshake = $"GET {path} HTTP/1.1\r\nhost: testserver\r\n" +
-                        string.Concat(ServerPair.WebSocketUpgrade.Select(h => $"{h.Item1}: {h.Item2}\r\n")) + "\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(handshake), cancel.Token);
-
-        var input = new List<byte>();
-        int headEnd;
-        while ((headEnd = IndexOfHeadEnd(input)) < 0)
-        {
-            await ReadMoreAsync(stream, input, cancel.Token);
-        }
-
-        var head = Encoding.ASCII.GetString([.. input.Take(headEnd)]);
-        Assert.StartsWith("HTTP/1.1 101 ", head, StringComparison.Ordinal);
-        input.RemoveRange(0, headEnd + 4);
+        var (stream, input) = await OpenAsync(client, port, path, cancel.Token);
 
         // FIN + close, masked (a client's frames always are), no payload.
         await stream.WriteAsync(new byte[] { 0x88, 0x80, 0x12, 0x34, 0x56, 0x78 }, cancel.Token);
@@ -53,6 +38,27 @@ internal static class RawWebSocket
         }
     }
 
+    /// <summary>Connects and completes the handshake on <paramref name="path"/>: the stream, and what arrived after the 101 head.</summary>
+    private static async Task<(NetworkStream Stream, List<byte> Input)> OpenAsync(TcpClient client, int port, string path, CancellationToken cancel)
+    {
+        await client.ConnectAsync(IPAddress.Loopback, port, cancel);
+        var stream = client.GetStream();
+        var handshake = $"GET {path} HTTP/1.1\r\nhost: testserver\r\n" +
+                        string.Concat(ServerPair.WebSocketUpgrade.Select(h => $"{h.Item1}: {h.Item2}\r\n")) + "\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(handshake), cancel);
+
+        var input = new List<byte>();
+        int headEnd;
+        while ((headEnd = IndexOfHeadEnd(input)) < 0)
+        {
+            await ReadMoreAsync(stream, input, cancel);
+        }
+
+        Assert.StartsWith("HTTP/1.1 101 ", Encoding.ASCII.GetString([.. input.Take(headEnd)]), StringComparison.Ordinal);
+        input.RemoveRange(0, headEnd + 4);
+        return (stream, input);
+    }
+
     /// <summary>
     /// Sends <paramref name="trigger"/>, reads up to the server's close frame, then sends twenty more messages (as a client
     /// that has not read the close yet does) and its own close frame, and reads until the server ends the connection.
@@ -62,19 +68,7 @@ internal static class RawWebSocket
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
-        var stream = client.GetStream();
-        var handshake = $"GET {path} HTTP/1.1\r\nhost: testserver\r\n" +
-                        string.Concat(ServerPair.WebSocketUpgrade.Select(h => $"{h.Item1}: {h.Item2}\r\n")) + "\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(handshake), cancel.Token);
-        var input = new List<byte>();
-        int headEnd;
-        while ((headEnd = IndexOfHeadEnd(input)) < 0)
-        {
-            await ReadMoreAsync(stream, input, cancel.Token);
-        }
-
-        input.RemoveRange(0, headEnd + 4);
+        var (stream, input) = await OpenAsync(client, port, path, cancel.Token);
         await stream.WriteAsync(Masked(0x1, Encoding.UTF8.GetBytes(trigger)), cancel.Token);
         string closed;
         while (true)
