@@ -13,7 +13,8 @@
 #   ws                    ws_echo.py, both servers pinned as above: $WS_CONNS WebSocket connections, one 64-byte
 #                         binary message in flight each (bench/tools/ws-echo-load.js, Node's ws; uvicorn --ws websockets)
 # Each measurement runs S seconds (default 10) after a $WARMUP s warm-up (default 20: on one pinned core .NET's tiered
-# JIT reaches its last tier only after 15-25 s under load, bench/python/README.md); rounds interleave the servers
+# JIT reached its last tier only after 15-40 s under load; with .NET's usual tier-up delay, which the Python host now
+# keeps, within 10-20 s: bench/python/README.md); rounds interleave the servers
 # (default 2). Results: per row and round, then the median, on
 # stdout and in $OUT/results.txt, with the server's CPU time per request (user + system, from /proc: less sensitive
 # to other load on the machine than the rate). Debian packages: python3-uvicorn python3-httptools python3-uvloop python3-fastapi
