@@ -122,8 +122,9 @@ internal static class CommandLine
             }
             else if (UvicornFlags.Refused.TryGetValue(name, out var reason))
             {
-                // uvicorn's default, one worker, is what the host does anyway.
-                if (name == "workers" && TryTakeValue(args, ref i, inline, out var workers) && workers.Trim() == "1")
+                // uvicorn's defaults (one worker, the "auto" protocol implementations) are what the host does anyway.
+                if (UvicornFlags.AcceptedDefaults.TryGetValue(name, out var accepted) && TryTakeValue(args, ref i, inline, out var given)
+                    && given.Trim().Equals(accepted, StringComparison.OrdinalIgnoreCase))
                 {
                     continue;
                 }

@@ -63,7 +63,7 @@ internal static class Usage
         }
 
         text.AppendLine("Values go as --flag VALUE or --flag=VALUE; a malformed value is reported by the setting it sets.");
-        text.AppendLine("Not available, each refused with the reason: --workers (but 1), --http, --ws, --fd, --log-config,");
+        text.AppendLine("Not available, each refused with the reason: --workers (but 1), --http and --ws (but auto), --fd, --log-config,");
         text.AppendLine("--use-colors/--no-use-colors, --ssl-* (TLS: --urls https://...).");
         text.AppendLine();
         text.AppendLine("Python ASGI apps (docs/python.md), in place of --app:");

@@ -83,13 +83,25 @@ internal static class UvicornFlags
 
     /// <summary>
     /// uvicorn's flags the host refuses, each with the one-line reason the usage error gives (rather than "unknown
-    /// option", which would leave a uvicorn user guessing). <c>--workers 1</c>, uvicorn's default, is accepted.
+    /// option", which would leave a uvicorn user guessing). The value of <see cref="AcceptedDefaults"/> is accepted.
     /// </summary>
+    /// <summary>
+    /// uvicorn's default values of refused flags, which ask for nothing the host does not do anyway: one process
+    /// (<c>--workers 1</c>) and "the best implementation available" (<c>--http auto</c>, <c>--ws auto</c>), so a command
+    /// line copied from uvicorn with its defaults spelled out still starts.
+    /// </summary>
+    public static readonly Dictionary<string, string> AcceptedDefaults = new(StringComparer.Ordinal)
+    {
+        ["workers"] = "1",
+        ["http"] = "auto",
+        ["ws"] = "auto",
+    };
+
     public static readonly Dictionary<string, string> Refused = new(StringComparer.Ordinal)
     {
         ["workers"] = "one process serves every connection on all cores: run several instances behind a proxy for more (docs/deploy.md, \"Several instances\"); only --workers 1 is accepted",
-        ["http"] = "the HTTP/1.1 protocol is AsgiBridge's own (HTTP/2 is Kestrel's: --urls https://...; docs/http2.md)",
-        ["ws"] = "the WebSocket protocol is AsgiBridge's own; the --ws-* flags tune it",
+        ["http"] = "the HTTP/1.1 protocol is AsgiBridge's own (HTTP/2 is Kestrel's: --urls https://...; docs/http2.md); only --http auto is accepted",
+        ["ws"] = "the WebSocket protocol is AsgiBridge's own; the --ws-* flags tune it; only --ws auto is accepted",
         ["fd"] = "listening on an inherited descriptor is not supported: give --host/--port, --uds or --urls",
         ["log-config"] = "logging is .NET's: use the Logging settings (--log-level, --Logging:LogLevel:Default=Warning, appsettings.json; docs/observability.md)",
         ["use-colors"] = "the console log has no colours to turn on or off (--Logging:Console:FormatterName=json or systemd changes its format)",

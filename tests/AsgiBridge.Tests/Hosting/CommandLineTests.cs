@@ -165,6 +165,8 @@ public sealed class CommandLineTests
     [InlineData("--workers", "4", "docs/deploy.md")]
     [InlineData("--workers=2", null, "docs/deploy.md")]
     [InlineData("--http", "httptools", "AsgiBridge's own")]
+    [InlineData("--http", "h11", "only --http auto")]
+    [InlineData("--ws", "none", "only --ws auto")]
     [InlineData("--ws", "websockets", "AsgiBridge's own")]
     [InlineData("--fd", "3", "--uds")]
     [InlineData("--log-config", "log.yaml", "Logging")]
@@ -190,7 +192,10 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("--workers", "1")]
     [InlineData("--workers=1")]
-    public void One_worker_is_what_the_host_does_anyway(params string[] args)
+    [InlineData("--http", "auto")]
+    [InlineData("--ws=auto")]
+    [InlineData("--ws", "AUTO")]
+    public void Uvicorns_defaults_of_refused_flags_are_what_the_host_does_anyway(params string[] args)
     {
         Assert.Equal([new("Asgi:RootPath", "/a")], Run([.. args, "--root-path", "/a"]));
     }
