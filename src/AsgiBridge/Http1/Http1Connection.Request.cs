@@ -8,6 +8,9 @@ namespace AsgiBridge.Http1;
 
 internal sealed partial class Http1Connection
 {
+    /// <summary>An HTTP request (not a WebSocket handshake) with no admission to count: <see cref="ProcessAsync"/> runs it inline.</summary>
+    private bool IsPlainHttpRequest => !_settings.State.Counting && !WebSocketHandshake.IsWebSocketRequest(_head);
+
     /// <summary>Runs the application for the parsed head. Returns whether the connection can serve another request.</summary>
     private ValueTask<bool> ProcessRequestAsync()
     {
@@ -52,15 +55,13 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>
-    /// Runs the application for an HTTP request. When it answers synchronously and cleanly (the usual case for a
-    /// pipelined hello) no async state machine runs at all; anything else goes through <see cref="AfterAppAsync"/>.
+    /// Runs the application for an HTTP request (under LimitConcurrency / LimitMaxRequests; otherwise
+    /// <see cref="ProcessAsync"/> does the same inline). When it answers synchronously and cleanly no async state
+    /// machine runs at all; anything else goes through <see cref="AfterAppAsync"/>.
     /// </summary>
     private ValueTask<bool> ProcessHttpRequestAsync()
     {
-        var scope = BuildScope();
-        StartRequest();
-        _telemetry.Start(scope, _head);
-
+        var scope = BeginHttpRequest();
         var running = StartApp(scope);
         if (!running.IsCompletedSuccessfully)
         {
@@ -68,15 +69,16 @@ internal sealed partial class Http1Connection
         }
 
         running.GetAwaiter().GetResult();
-        var cycle = _cycle;
-        cycle.OnAppReturned();
-        if (cycle.IsComplete && !cycle.ClientGone && !cycle.IsShort && _reuse.KeepAlive && !cycle.ReceiveInFlight
-            && !_reuse.CloseRequested && _body.IsComplete)
-        {
-            return new ValueTask<bool>(true);
-        }
+        return AfterAppReturned(scope, failure: null);
+    }
 
-        return AfterAppAsync(scope, default);
+    /// <summary>A plain HTTP request: built into a scope, each part of the connection reset for it.</summary>
+    private AsgiScope BeginHttpRequest()
+    {
+        var scope = BuildScope();
+        StartRequest();
+        _telemetry.Start(scope, _head);
+        return scope;
     }
 
     /// <summary>Calls the application; an exception it throws before returning its task is folded into the task.</summary>
@@ -92,7 +94,7 @@ internal sealed partial class Http1Connection
         }
     }
 
-    /// <summary>Waits for the application, then decides what the connection does: keep alive, 500, reset or close.</summary>
+    /// <summary>Waits for the application, then decides what the connection does (<see cref="AfterAppReturned"/>).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AfterAppAsync(AsgiScope scope, ValueTask running)
     {
@@ -107,34 +109,56 @@ internal sealed partial class Http1Connection
 
             await running.ConfigureAwait(false);
         }
-        catch (ClientDisconnectedException)
-        {
-            _cycle.MarkClientGone();
-        }
-        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException || (_cycle.ClientGone && TransportErrors.Is(ex)))
-        {
-            // The transport failed under the app (it awaited something of ours that saw the reset): the client left.
-            _cycle.MarkClientGone();
-        }
         catch (Exception ex)
         {
-            failure = ex;
-            _telemetry.Failed(ex);
+            failure = AppFault(ex);
         }
 
-        _cycle.OnAppReturned();
+        return await AfterAppReturned(scope, failure).ConfigureAwait(false);
+    }
 
-        if (_cycle.ClientGone)
+    /// <summary>
+    /// What the application's task ended with: the client leaving under it (then null: not the app's fault) or the
+    /// app's own failure.
+    /// </summary>
+    private Exception? AppFault(Exception ex)
+    {
+        // The transport failed under the app (it awaited something of ours that saw the reset): the client left.
+        if (ex is ClientDisconnectedException or ConnectionResetException or ConnectionAbortedException || (_cycle.ClientGone && TransportErrors.Is(ex)))
         {
-            if (!_cycle.IsComplete)
+            _cycle.MarkClientGone();
+            return null;
+        }
+
+        _telemetry.Failed(ex);
+        return ex;
+    }
+
+    /// <summary>
+    /// The application returned (or failed with <paramref name="failure"/>): decides what the connection does — keep
+    /// alive, 500, reset or close. Synchronous unless a 500 is written or an unread body drained.
+    /// </summary>
+    private ValueTask<bool> AfterAppReturned(AsgiScope scope, Exception? failure)
+    {
+        var cycle = _cycle;
+        cycle.OnAppReturned();
+        if (failure is null && cycle.IsComplete && !cycle.ClientGone && !cycle.IsShort && _reuse.KeepAlive && !cycle.ReceiveInFlight
+            && !_reuse.CloseRequested && _body.IsComplete)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        if (cycle.ClientGone)
+        {
+            if (!cycle.IsComplete)
             {
                 Abort();
             }
 
-            return false;
+            return new ValueTask<bool>(false);
         }
 
-        if (!_cycle.HeadWritten)
+        if (!cycle.HeadWritten)
         {
             // Nothing is on the wire yet, even if http.response.start was sent: a clean 500 is still possible.
             if (failure is not null)
@@ -146,11 +170,10 @@ internal sealed partial class Http1Connection
                 Log.AppReturnedWithoutResponse(_logger, scope.Method, scope.Path);
             }
 
-            await _output.WriteStandInAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
-            return false;
+            return WriteInternalServerErrorAsync();
         }
 
-        if (failure is not null || !_cycle.IsComplete)
+        if (failure is not null || !cycle.IsComplete)
         {
             // Never let a truncated response look complete: reset the connection.
             if (failure is not null)
@@ -163,33 +186,35 @@ internal sealed partial class Http1Connection
             }
 
             Abort();
-            return false;
+            return new ValueTask<bool>(false);
         }
 
-        if (_cycle.IsShort)
+        if (cycle.IsShort)
         {
-            Log.ContentLengthShort(_logger, scope.Method, scope.Path, _cycle.HeaderInfo.ContentLength, _cycle.BodyBytes);
-            return false;
+            Log.ContentLengthShort(_logger, scope.Method, scope.Path, cycle.HeaderInfo.ContentLength, cycle.BodyBytes);
+            return new ValueTask<bool>(false);
         }
 
-        if (!_reuse.KeepAlive || _cycle.ReceiveInFlight || _reuse.CloseRequested)
+        if (!_reuse.KeepAlive || cycle.ReceiveInFlight || _reuse.CloseRequested)
         {
-            return false;
+            return new ValueTask<bool>(false);
         }
 
-        if (!_body.IsComplete)
+        if (_body.IsComplete)
         {
-            // RFC 9110 §10.1.1: when 100 Continue was never sent the client may not send the body at all;
-            // closing is the only way to stay in sync.
-            if (_head.Expect100Continue && !_body.Sent100)
-            {
-                return false;
-            }
-
-            return await _body.DrainAsync().ConfigureAwait(false);
+            return new ValueTask<bool>(true);
         }
 
-        return true;
+        // RFC 9110 §10.1.1: when 100 Continue was never sent the client may not send the body at all; closing is
+        // the only way to stay in sync. Otherwise the unread body is read and dropped.
+        return _head.Expect100Continue && !_body.Sent100 ? new ValueTask<bool>(false) : _body.DrainAsync();
+    }
+
+    /// <summary>The 500 page in the application's place; the connection closes after it.</summary>
+    private async ValueTask<bool> WriteInternalServerErrorAsync()
+    {
+        await _output.WriteStandInAsync(ServerAnswer.InternalServerError).ConfigureAwait(false);
+        return false;
     }
 
     private AsgiScope BuildScope() =>

@@ -128,7 +128,44 @@ internal sealed partial class Http1Connection : IDisposable
                     }
                 }
 
-                var keepAlive = await ProcessRequestAsync().ConfigureAwait(false);
+                bool keepAlive;
+                if (!IsPlainHttpRequest)
+                {
+                    keepAlive = await ProcessRequestAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    // ProcessHttpRequestAsync written out: an app that answers later (a Python app's task always
+                    // does) is awaited by this method's one state machine, not by a new one per request.
+                    var scope = BeginHttpRequest();
+                    var running = StartApp(scope);
+                    Exception? failure = null;
+                    if (running.IsCompletedSuccessfully)
+                    {
+                        running.GetAwaiter().GetResult();
+                    }
+                    else
+                    {
+                        try
+                        {
+                            if (!running.IsCompleted)
+                            {
+                                // The app is going asynchronous: the previous response must not wait for it.
+                                await _output.FlushPendingAsync().ConfigureAwait(false);
+                            }
+
+                            await running.ConfigureAwait(false);
+                        }
+                        catch (Exception ex)
+                        {
+                            failure = AppFault(ex);
+                        }
+                    }
+
+                    var after = AfterAppReturned(scope, failure);
+                    keepAlive = after.IsCompletedSuccessfully ? after.Result : await after.ConfigureAwait(false);
+                }
+
                 EndRequestTelemetry();
                 if (!keepAlive)
                 {
