@@ -171,7 +171,7 @@ internal static unsafe class ChannelCallables
     private static void CallDealloc(nint self)
     {
         Release(self);
-        var type = CPython.TypeOf(self);
+        var type = PyObjects.TypeOf(self);
         CPythonTypes.Free(self);
         CPython.DecRef(type); // an instance of a heap type holds a reference to it (PyType_GenericAlloc)
     }
@@ -273,7 +273,7 @@ internal static unsafe class ChannelCallables
                     return PyGenReturn;
                 }
 
-                if (CPython.TypeOf(outcome) == CPythonTypes.DictType)
+                if (PyObjects.TypeOf(outcome) == CPythonTypes.DictType)
                 {
                     *result = outcome;
                     return PyGenReturn;

@@ -13,7 +13,7 @@ internal static class EventsFromPython
 {
     public static IDictionary<string, object?> Convert(nint message, string scopeType)
     {
-        if (!CPython.HasFlag(message, CPython.DictSubclass))
+        if (!PyObjects.HasFlag(message, PyObjects.DictSubclass))
         {
             throw new AsgiProtocolException($"send() takes a dict with a 'type' key, not {TypeName(message)} (in a '{scopeType}' scope).");
         }
@@ -59,7 +59,7 @@ internal static class EventsFromPython
     private static HttpResponseStartEvent? TryStart(nint message)
     {
         var status = CPython.DictGet(message, PyStrings.Status);
-        if (status == 0 || CPython.HasFlag(status, CPython.LongSubclass) is false || status == CPython.True || status == CPython.False
+        if (status == 0 || PyObjects.HasFlag(status, PyObjects.LongSubclass) is false || status == CPython.True || status == CPython.False
             || !CPython.TryGetLong(status, out var code) || code is < int.MinValue or > int.MaxValue)
         {
             return null;
@@ -87,12 +87,12 @@ internal static class EventsFromPython
     /// <summary>Any iterable of 2-item tuples or lists of bytes-like objects; null when it is anything else.</summary>
     private static List<AsgiHeader>? TryHeaders(nint headers)
     {
-        if (!CPython.HasFlag(headers, CPython.ListSubclass | CPython.TupleSubclass))
+        if (!PyObjects.HasFlag(headers, PyObjects.ListSubclass | PyObjects.TupleSubclass))
         {
             return null; // a dict, a generator...: the generic path decides
         }
 
-        if (CPython.TryExactSequence(headers, out var items))
+        if (PyObjects.TryExactSequence(headers, out var items))
         {
             var pairs = new List<AsgiHeader>(items.Length);
             foreach (var item in items)
@@ -147,12 +147,12 @@ internal static class EventsFromPython
 
     private static AsgiHeader? TryPair(nint item)
     {
-        if (CPython.TryExactSequence(item, out var two))
+        if (PyObjects.TryExactSequence(item, out var two))
         {
             return two.Length == 2 && TryHeaderPart(two[0]) is { } name && TryHeaderPart(two[1]) is { } value ? Header(name, value) : null;
         }
 
-        if (!CPython.HasFlag(item, CPython.ListSubclass | CPython.TupleSubclass))
+        if (!PyObjects.HasFlag(item, PyObjects.ListSubclass | PyObjects.TupleSubclass))
         {
             return null;
         }
@@ -189,7 +189,7 @@ internal static class EventsFromPython
     }
 
     /// <summary>A header name or value: a <c>bytes</c> object (or a subclass of it), copied.</summary>
-    private static byte[]? TryHeaderPart(nint o) => CPython.HasFlag(o, CPython.BytesSubclass) ? TryBytes(o) : null;
+    private static byte[]? TryHeaderPart(nint o) => PyObjects.HasFlag(o, PyObjects.BytesSubclass) ? TryBytes(o) : null;
 
     private static AsgiHeader Header(byte[] name, byte[] value)
     {
@@ -201,12 +201,12 @@ internal static class EventsFromPython
 
     private static byte[]? TryBytes(nint o)
     {
-        if (CPython.TryExactBytes(o, out var data))
+        if (PyObjects.TryExactBytes(o, out var data))
         {
             return data.ToArray();
         }
 
-        if (CPython.HasFlag(o, CPython.UnicodeSubclass) || !CPython.TryGetBuffer(o, out var view))
+        if (PyObjects.HasFlag(o, PyObjects.UnicodeSubclass) || !PyObjects.TryGetBuffer(o, out var view))
         {
             return null;
         }
@@ -217,7 +217,7 @@ internal static class EventsFromPython
         }
         finally
         {
-            CPython.ReleaseBuffer(ref view);
+            PyObjects.ReleaseBuffer(ref view);
         }
     }
 
@@ -248,22 +248,22 @@ internal static class EventsFromPython
             return o == CPython.True;
         }
 
-        if (CPython.HasFlag(o, CPython.LongSubclass))
+        if (PyObjects.HasFlag(o, PyObjects.LongSubclass))
         {
             return CPython.TryGetLong(o, out var number) ? number is >= int.MinValue and <= int.MaxValue ? (int)number : number : new UnsupportedValue("int too large");
         }
 
-        if (CPython.HasFlag(o, CPython.UnicodeSubclass))
+        if (PyObjects.HasFlag(o, PyObjects.UnicodeSubclass))
         {
             return (object?)CPython.ToStringOrNull(o) ?? new UnsupportedValue("str with lone surrogates");
         }
 
-        if (CPython.HasFlag(o, CPython.DictSubclass))
+        if (PyObjects.HasFlag(o, PyObjects.DictSubclass))
         {
             return Dict(o);
         }
 
-        if (CPython.HasFlag(o, CPython.ListSubclass | CPython.TupleSubclass))
+        if (PyObjects.HasFlag(o, PyObjects.ListSubclass | PyObjects.TupleSubclass))
         {
             var items = new List<object?>();
             var iterator = CPython.GetIter(o);
@@ -283,7 +283,7 @@ internal static class EventsFromPython
 
     /// <summary><c>type(o).__name__</c>: <c>tp_name</c> follows the type object's 24-byte <c>PyVarObject</c> header.</summary>
     private static unsafe string TypeName(nint o) =>
-        System.Runtime.InteropServices.Marshal.PtrToStringUTF8(*(nint*)(CPython.TypeOf(o) + (3 * sizeof(nint)))) ?? "?";
+        System.Runtime.InteropServices.Marshal.PtrToStringUTF8(*(nint*)(PyObjects.TypeOf(o) + (3 * sizeof(nint)))) ?? "?";
 
     /// <summary>A Python value with no place in the contract: the server's checks name its type if a known key holds it.</summary>
     private sealed record UnsupportedValue(string PythonType)

@@ -21,26 +21,13 @@ namespace AsgiBridge.Python.Interop;
 /// </summary>
 internal static unsafe class CPython
 {
-    // Py_TPFLAGS_*_SUBCLASS bits (Include/object.h): the fast type checks behind PyBytes_Check and friends.
-    public const ulong LongSubclass = 1UL << 24;
-    public const ulong ListSubclass = 1UL << 25;
-    public const ulong TupleSubclass = 1UL << 26;
-    public const ulong BytesSubclass = 1UL << 27;
-    public const ulong UnicodeSubclass = 1UL << 28;
-    public const ulong DictSubclass = 1UL << 29;
-
     /// <summary><c>METH_FASTCALL</c>: a C function called as <c>f(self, args, nargs)</c>, without an argument tuple.</summary>
     public const int MethFastCall = 0x0080;
-
-    /// <summary><c>PyBUF_SIMPLE</c>: a contiguous read-only view of bytes.</summary>
-    public const int BufSimple = 0;
 
     private static delegate* unmanaged[SuppressGCTransition]<nint, void> s_incRef;
     private static delegate* unmanaged<nint, void> s_decRef;
     private static delegate* unmanaged[SuppressGCTransition]<nint, void> s_decRefHeld;
     private static delegate* unmanaged[SuppressGCTransition]<byte*, nint, nint> s_bytesFromStringAndSize;
-    private static delegate* unmanaged<nint, PyBufferView*, int, int> s_getBuffer;
-    private static delegate* unmanaged<PyBufferView*, void> s_releaseBuffer;
     private static delegate* unmanaged<byte*, nint, nint> s_unicodeFromUtf8;
     private static delegate* unmanaged[SuppressGCTransition]<byte*, nint, byte*, nint> s_unicodeDecodeLatin1;
     private static delegate* unmanaged<nint, nint*, byte*> s_unicodeAsUtf8AndSize;
@@ -54,9 +41,6 @@ internal static unsafe class CPython
     private static delegate* unmanaged<nint, nint> s_listNew;
     private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_listSetItem;
     private static delegate* unmanaged<nint> s_dictNew;
-    private static nint s_bytesType;
-    private static nint s_tupleType;
-    private static nint s_listType;
     private static delegate* unmanaged<nint, nint> s_dictNewPresized;
     private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> s_dictSetItem;
     private static delegate* unmanaged<nint, nint, nint> s_dictGetItemWithError;
@@ -73,7 +57,6 @@ internal static unsafe class CPython
     private static delegate* unmanaged<nint> s_errOccurred;
     private static delegate* unmanaged<void> s_errClear;
     private static delegate* unmanaged<void> s_errPrint;
-    private static delegate* unmanaged[SuppressGCTransition]<nint, ulong> s_typeGetFlags;
     private static delegate* unmanaged<nint, nint, nint, nint> s_cFunctionNewEx;
     private static delegate* unmanaged<int> s_gilStateCheck;
     private static delegate* unmanaged<nint> s_evalSaveThread;
@@ -98,8 +81,6 @@ internal static unsafe class CPython
         s_decRef = (delegate* unmanaged<nint, void>)F("Py_DecRef");
         s_decRefHeld = (delegate* unmanaged[SuppressGCTransition]<nint, void>)F("Py_DecRef");
         s_bytesFromStringAndSize = (delegate* unmanaged[SuppressGCTransition]<byte*, nint, nint>)F("PyBytes_FromStringAndSize");
-        s_getBuffer = (delegate* unmanaged<nint, PyBufferView*, int, int>)F("PyObject_GetBuffer");
-        s_releaseBuffer = (delegate* unmanaged<PyBufferView*, void>)F("PyBuffer_Release");
         s_unicodeFromUtf8 = (delegate* unmanaged<byte*, nint, nint>)F("PyUnicode_FromStringAndSize");
         s_unicodeDecodeLatin1 = (delegate* unmanaged[SuppressGCTransition]<byte*, nint, byte*, nint>)F("PyUnicode_DecodeLatin1");
         s_unicodeAsUtf8AndSize = (delegate* unmanaged<nint, nint*, byte*>)F("PyUnicode_AsUTF8AndSize");
@@ -131,17 +112,14 @@ internal static unsafe class CPython
         s_errOccurred = (delegate* unmanaged<nint>)F("PyErr_Occurred");
         s_errClear = (delegate* unmanaged<void>)F("PyErr_Clear");
         s_errPrint = (delegate* unmanaged<void>)F("PyErr_Print");
-        s_typeGetFlags = (delegate* unmanaged[SuppressGCTransition]<nint, ulong>)F("PyType_GetFlags");
         s_cFunctionNewEx = (delegate* unmanaged<nint, nint, nint, nint>)F("PyCFunction_NewEx");
         s_gilStateCheck = (delegate* unmanaged<int>)F("PyGILState_Check");
         s_evalSaveThread = (delegate* unmanaged<nint>)F("PyEval_SaveThread");
-        s_bytesType = F("PyBytes_Type");
-        s_tupleType = F("PyTuple_Type");
-        s_listType = F("PyList_Type");
         None = F("_Py_NoneStruct");
         True = F("_Py_TrueStruct");
         False = F("_Py_FalseStruct");
         CPythonTypes.Bind(F);
+        PyObjects.Bind(F);
     }
 
     public static void IncRef(nint o) => s_incRef(o);
@@ -225,7 +203,7 @@ internal static unsafe class CPython
     /// <summary>The UTF-8 bytes of a str (borrowed from the str: valid while it lives), or false when it is not one.</summary>
     public static bool TryGetUtf8(nint o, out ReadOnlySpan<byte> utf8)
     {
-        if (!HasFlag(o, UnicodeSubclass))
+        if (!PyObjects.HasFlag(o, PyObjects.UnicodeSubclass))
         {
             utf8 = default;
             return false;
@@ -252,7 +230,7 @@ internal static unsafe class CPython
     public static bool TryGetLong(nint o, out long value)
     {
         value = 0;
-        if (!HasFlag(o, LongSubclass))
+        if (!PyObjects.HasFlag(o, PyObjects.LongSubclass))
         {
             return false;
         }
@@ -420,105 +398,9 @@ internal static unsafe class CPython
     /// <summary>Prints the pending Python exception with its traceback to stderr and clears it (a bridge bug's last resort).</summary>
     public static void PrintError() => s_errPrint();
 
-    /// <summary>Whether the type of <paramref name="o"/> has a <c>Py_TPFLAGS_*_SUBCLASS</c> bit.</summary>
-    public static bool HasFlag(nint o, ulong flag) => (s_typeGetFlags(TypeOf(o)) & flag) != 0;
-
-    /// <summary>
-    /// <c>Py_TYPE(o)</c>: <c>ob_type</c> follows the 8-byte <c>ob_refcnt</c> in a <c>PyObject</c> of every 64-bit CPython
-    /// build with the GIL (Include/object.h); the macro is not an exported function before 3.14.
-    /// </summary>
-    public static nint TypeOf(nint o) => *(nint*)(o + sizeof(nint));
-
-    // The layouts behind PyBytes_AS_STRING, PyTuple_GET_ITEM and PyList_GET_ITEM (Include/cpython/bytesobject.h,
-    // tupleobject.h, listobject.h), the same from 3.9 on 64-bit builds with the GIL: PyObject_VAR_HEAD is ob_refcnt,
-    // ob_type and ob_size; a bytes object's data follows its cached hash, a tuple's items follow the head, a list
-    // points to its items. Exact types only: a subclass may define its own buffer or iteration.
-    private const int VarSizeOffset = 16;
-    private const int BytesDataOffset = 32;
-    private const int ItemsOffset = 24;
-
-    /// <summary>The data of an object whose type is exactly <c>bytes</c>, read in place; false for anything else.</summary>
-    public static bool TryExactBytes(nint o, out ReadOnlySpan<byte> data)
-    {
-        if (TypeOf(o) != s_bytesType)
-        {
-            data = default;
-            return false;
-        }
-
-        data = new ReadOnlySpan<byte>((byte*)o + BytesDataOffset, (int)*(nint*)(o + VarSizeOffset));
-        return true;
-    }
-
-    /// <summary>
-    /// The items (borrowed) of an object whose type is exactly <c>tuple</c> or <c>list</c>; false for anything else.
-    /// Valid until Python code runs (a list may then change).
-    /// </summary>
-    public static bool TryExactSequence(nint o, out ReadOnlySpan<nint> items)
-    {
-        var type = TypeOf(o);
-        var count = (int)*(nint*)(o + VarSizeOffset);
-        if (type == s_tupleType)
-        {
-            items = new ReadOnlySpan<nint>((nint*)(o + ItemsOffset), count);
-            return true;
-        }
-
-        if (type == s_listType)
-        {
-            items = new ReadOnlySpan<nint>(*(nint**)(o + ItemsOffset), count);
-            return true;
-        }
-
-        items = default;
-        return false;
-    }
-
-    /// <summary>A contiguous byte view of any object with the buffer protocol (bytes, bytearray, memoryview).</summary>
-    public static bool TryGetBuffer(nint o, out PyBufferView view)
-    {
-        PyBufferView v;
-        if (s_getBuffer(o, &v, BufSimple) != 0)
-        {
-            s_errClear();
-            view = default;
-            return false;
-        }
-
-        view = v;
-        return true;
-    }
-
-    public static void ReleaseBuffer(ref PyBufferView view)
-    {
-        fixed (PyBufferView* p = &view)
-        {
-            s_releaseBuffer(p);
-        }
-    }
-
     /// <summary>
     /// A Python function object calling <paramref name="method"/> (a <c>PyMethodDef*</c> kept alive by the caller) with
     /// <paramref name="self"/> (borrowed; the function keeps a reference, 0 for none) as its first C argument.
     /// </summary>
     public static nint NewFunction(nint method, nint self) => s_cFunctionNewEx(method, self, 0);
-}
-
-/// <summary><c>Py_buffer</c> (Include/pybuffer.h), 64-bit layout.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct PyBufferView
-{
-    public byte* Buf;
-    public nint Obj;
-    public nint Len;
-    public nint ItemSize;
-    public int ReadOnly;
-    public int NDim;
-    public nint Format;
-    public nint Shape;
-    public nint Strides;
-    public nint SubOffsets;
-    public nint Internal;
-
-    public readonly ReadOnlySpan<byte> Span => new(Buf, checked((int)Len));
 }
