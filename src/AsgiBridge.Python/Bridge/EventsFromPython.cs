@@ -189,7 +189,8 @@ internal static class EventsFromPython
     }
 
     /// <summary>A header name or value: a <c>bytes</c> object (or a subclass of it), copied.</summary>
-    private static byte[]? TryHeaderPart(nint o) => PyObjects.HasFlag(o, PyObjects.BytesSubclass) ? TryBytes(o) : null;
+    private static byte[]? TryHeaderPart(nint o) =>
+        PyObjects.TryExactBytes(o, out var data) ? data.ToArray() : PyObjects.HasFlag(o, PyObjects.BytesSubclass) ? TryBytes(o) : null;
 
     private static AsgiHeader Header(byte[] name, byte[] value)
     {

@@ -126,10 +126,7 @@ internal static class ScopeToPython
         for (var i = 0; i < count; i++)
         {
             var (name, value) = PackedHeaders.Field(packed, count, i);
-            var pair = CPython.NewTuple(2);
-            CPython.TupleSetStolen(pair, 0, CPython.NewBytes(name.Span));
-            CPython.TupleSetStolen(pair, 1, CPython.NewBytes(value.Span));
-            CPython.ListSetStolen(list, i, pair);
+            CPython.ListSetStolen(list, i, Pair(name.Span, value.Span));
         }
 
         return list;
@@ -141,12 +138,18 @@ internal static class ScopeToPython
         var list = CPython.NewList(headers.Count);
         for (var i = 0; i < headers.Count; i++)
         {
-            var pair = CPython.NewTuple(2);
-            CPython.TupleSetStolen(pair, 0, CPython.NewBytes(headers[i].Name.Span));
-            CPython.TupleSetStolen(pair, 1, CPython.NewBytes(headers[i].Value.Span));
-            CPython.ListSetStolen(list, i, pair);
+            CPython.ListSetStolen(list, i, Pair(headers[i].Name.Span, headers[i].Value.Span));
         }
 
         return list;
+    }
+
+    /// <summary>One header as <c>(name, value)</c>, both bytes.</summary>
+    private static nint Pair(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        var pair = CPython.NewTuple(2);
+        CPython.TupleSetStolen(pair, 0, CPython.NewBytes(name));
+        CPython.TupleSetStolen(pair, 1, CPython.NewBytes(value));
+        return pair;
     }
 }
