@@ -10,7 +10,8 @@ namespace AsgiBridge.Cycle;
 internal sealed partial class RequestCycle
 {
     private bool _bodyDelivered;
-    private bool _receiveInFlight;
+    private volatile bool _receiveInFlight;
+    private TaskCompletionSource? _receiveSettled;
     private volatile bool _peerClosed;
     private TaskCompletionSource? _disconnectWaiter;
 
@@ -24,13 +25,32 @@ internal sealed partial class RequestCycle
     /// </summary>
     private int _disconnectState;
 
-    /// <summary>A <c>receive</c> is reading the body now (the application returning meanwhile means the connection cannot be reused).</summary>
+    /// <summary>A <c>receive</c> is reading the body now (the connection is reusable once it ends: <see cref="WhenReceiveSettled"/>).</summary>
     public bool ReceiveInFlight => _receiveInFlight;
+
+    /// <summary>
+    /// Completes when the <c>receive</c> reading the body has ended (at once when none is): one the application left
+    /// behind when it returned — a task that waited in <c>receive()</c> was cancelled — still owns the body reader.
+    /// </summary>
+    public Task WhenReceiveSettled()
+    {
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _receiveSettled, settled);
+
+        // After the exchange (a full fence): the read's end either sees the waiter or has already been seen here.
+        if (!_receiveInFlight)
+        {
+            settled.TrySetResult();
+        }
+
+        return settled.Task;
+    }
 
     private void ResetReceive()
     {
         _bodyDelivered = false;
         _receiveInFlight = false;
+        _receiveSettled = null;
         // No receive of the previous request can still be waiting: its wait ended when that application returned.
         _disconnectWaiter = null;
         _disconnectState = DisconnectNone;
@@ -91,6 +111,7 @@ internal sealed partial class RequestCycle
         finally
         {
             _receiveInFlight = false;
+            Interlocked.Exchange(ref _receiveSettled, null)?.TrySetResult();
         }
     }
 

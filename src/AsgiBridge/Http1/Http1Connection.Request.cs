@@ -195,9 +195,14 @@ internal sealed partial class Http1Connection
             return new ValueTask<bool>(false);
         }
 
-        if (!_reuse.KeepAlive || cycle.ReceiveInFlight || _reuse.CloseRequested)
+        if (!_reuse.KeepAlive || _reuse.CloseRequested)
         {
             return new ValueTask<bool>(false);
+        }
+
+        if (cycle.ReceiveInFlight)
+        {
+            return AfterReceiveSettledAsync(scope);
         }
 
         if (_body.IsComplete)
@@ -208,6 +213,19 @@ internal sealed partial class Http1Connection
         // RFC 9110 §10.1.1: when 100 Continue was never sent the client may not send the body at all; closing is
         // the only way to stay in sync. Otherwise the unread body is read and dropped.
         return _head.Expect100Continue && !_body.Sent100 ? new ValueTask<bool>(false) : _body.DrainAsync();
+    }
+
+    /// <summary>
+    /// The app returned while a <c>receive</c> of its is still reading the body (Starlette's BaseHTTPMiddleware cancels
+    /// the task waiting in it when the response is sent): the connection stays reusable, as under uvicorn, once that
+    /// read ends (the body's own deadlines bound it); then the rest of the body is drained as for any unread body.
+    /// </summary>
+    private async ValueTask<bool> AfterReceiveSettledAsync(AsgiScope scope)
+    {
+        // The response may be parked for the next one: the client may wait for it before it sends the body.
+        await _output.FlushPendingAsync().ConfigureAwait(false);
+        await _cycle.WhenReceiveSettled().ConfigureAwait(false);
+        return await AfterAppReturned(scope, failure: null).ConfigureAwait(false);
     }
 
     /// <summary>The 500 page in the application's place; the connection closes after it.</summary>

@@ -51,6 +51,26 @@ internal static class RawHttp
         return responses;
     }
 
+    /// <summary>
+    /// <paramref name="late"/>'s head (with its body's content-length), its response, then its body, then
+    /// <paramref name="next"/> and its response, on one connection: a body that arrives after the app has answered.
+    /// </summary>
+    public static async Task<List<RawResponse>> SendBodyAfterResponseAsync(int port, RawRequest late, RawRequest next)
+    {
+        using var cancel = new CancellationTokenSource(s_timeout);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
+        var stream = client.GetStream();
+        var reader = new ResponseReader(stream, cancel.Token);
+        var body = late.Body ?? [];
+        await WriteRequestAsync(stream, late with { Headers = [.. late.Headers ?? [], ("content-length", body.Length.ToString(CultureInfo.InvariantCulture))], Body = null }, cancel.Token);
+        var responses = new List<RawResponse> { await ReadResponseAsync(reader, late.Method) };
+        await stream.WriteAsync(body, cancel.Token);
+        await WriteRequestAsync(stream, next, cancel.Token);
+        responses.Add(await ReadResponseAsync(reader, next.Method));
+        return responses;
+    }
+
     /// <summary>The requests pipelined: all written at once on one connection, then the responses read in order.</summary>
     public static async Task<List<RawResponse>> SendPipelinedAsync(int port, IReadOnlyList<RawRequest> requests)
     {

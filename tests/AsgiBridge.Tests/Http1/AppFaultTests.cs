@@ -31,6 +31,30 @@ public sealed class AppFaultTests
     }
 
     [Fact]
+    public async Task A_receive_left_reading_the_body_when_the_app_returns_keeps_the_connection_once_the_body_arrives()
+    {
+        // A task of the app's waits in receive() and is abandoned when the response is sent (Starlette's
+        // BaseHTTPMiddleware): the body arrives after the response; the connection serves the next request (as uvicorn).
+        await using var server = await TestServer.StartAsync(async (scope, receive, send) =>
+        {
+            if (scope.Path == "/abandon")
+            {
+                _ = receive().AsTask();
+            }
+
+            await send(new HttpResponseStartEvent(200, [new("content-length", "2")]));
+            await send(new HttpResponseBodyEvent("ok"u8.ToArray()));
+        });
+        using var client = await RawClient.ConnectAsync(server);
+        await client.SendAsync("POST /abandon HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n");
+        Assert.Equal(200, (await client.ReadResponseAsync()).Status);
+        await client.SendAsync("hello");
+        await client.SendAsync(Get);
+        var next = await client.ReadResponseAsync();
+        Assert.Equal((200, "ok"), (next.Status, next.BodyText));
+    }
+
+    [Fact]
     public async Task The_500_of_a_HEAD_request_announces_the_page_length_and_sends_no_body()
     {
         // RFC 9110 §9.3.2: no content in a response to HEAD, even the server's own page; the connection closes.
